@@ -1,0 +1,128 @@
+#pragma once
+/// Suggesters: read a recorded loss-vs-LR curve and pick a learning rate.
+///
+/// Two layers:
+///  - `suggest_minimum`, `suggest_steep`, `suggest_valley`, `suggest_slide`,
+///    `suggest_slide_forum`: pure functions of (lrs, losses) exactly as their
+///    reference computes them, on points the caller already prepared (finite,
+///    trimmed). Indices are positions in those vectors.
+///  - `suggest(curve, method, options)`: trims the curve (fastai's defaults or
+///    explicit skip_start/skip_end), keeps the finite points up to the first
+///    NaN/inf, calls the method, maps indices back to the whole curve and adds
+///    the warnings a user needs (too few points, no divergence, flat or noisy).
+/// No suggester throws on a curve it cannot read: it returns no LR and says why.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autolr/arg.h"
+#include "autolr/curve.h"
+
+namespace autolr {
+
+enum class Method {
+  Minimum,     ///< fastai: the LR at the lowest loss, divided by 10
+  Steep,       ///< fastai: left end of the steepest descent in d loss / d ln(lr)
+  Valley,      ///< fastai's default: inside the longest descending run
+  Slide,       ///< fastai's interval slide rule (lr_diff 15, threshold 0.005)
+  SlideForum,  ///< the original forum slide rule (lr_diff 15, loss_threshold 0.05)
+};
+std::string to_string(Method method);
+/// Accepts "minimum", "steep", "valley", "slide", "slide-forum".
+/// Throws InvalidArgument naming `method`, its value and the valid names.
+Method method_from_string(const std::string& name);
+/// Every method, in the order above.
+const std::vector<Method>& all_methods();
+
+enum class WarningKind {
+  TooFewPoints,    ///< fewer points than the method needs; no LR
+  NoAnswer,        ///< the method's rule found nothing on this curve; no LR
+  NoDivergence,    ///< the loss never rose by the end of the range: only a lower bound
+  FlatCurve,       ///< the loss barely changes over the range
+  NoisyCurve,      ///< noise larger than what the method can read
+  NoWindowMet,     ///< slide: no window met the threshold; the answer is the first point
+  FirstWindowMet,  ///< slide: the first window already met the threshold
+  IndexWrapped,    ///< valley: fastai's index arithmetic gave -1, which Python wraps to the last point
+};
+std::string to_string(WarningKind kind);
+
+struct Warning {
+  WarningKind kind;
+  std::string message;
+};
+
+/// Inclusive range of curve indices that decided a suggestion: the slide
+/// rule's final window, the valley's descending run, the steepest segment,
+/// the minimum point.
+struct Span {
+  std::size_t first = 0;
+  std::size_t last = 0;
+};
+
+struct Suggestion {
+  Method method = Method::Valley;
+  std::optional<double> lr;          ///< none when the method has no answer
+  std::optional<std::size_t> index;  ///< the point the LR was read from
+  std::optional<Span> evidence;      ///< what decided it
+  std::vector<Warning> warnings;
+
+  bool has_warning(WarningKind kind) const;
+};
+
+/// fastai's `slide`. lr_diff is in points (indices), threshold in loss units
+/// per point, so both depend on num_iter and on the loss scale.
+struct SlideOptions {
+  AUTOLR_ARG(std::size_t, lr_diff) = 15;
+  AUTOLR_ARG(double, threshold) = 0.005;
+  AUTOLR_ARG(double, adjust_value) = 1.0;
+};
+
+/// The original forum rule ("interval slide rule").
+struct SlideForumOptions {
+  AUTOLR_ARG(std::size_t, lr_diff) = 15;
+  AUTOLR_ARG(double, loss_threshold) = 0.05;
+  AUTOLR_ARG(double, adjust_value) = 1.0;
+};
+
+/// Which loss series a suggester reads.
+enum class LossSeries {
+  Auto,      ///< smoothed when the smoothing was recorded with the curve, else the loss column as given
+  Raw,       ///< the `loss` column / the raw per-step losses
+  Smoothed,  ///< the smoothed losses (computed by autolr if the curve had none)
+};
+
+struct SuggestOptions {
+  /// Points skipped at the start. Unset: fastai's planned_steps/10 (the curve's
+  /// size/10 when the plan is unknown) for the fastai methods, 0 for slide-forum.
+  AUTOLR_ARG(std::optional<std::size_t>, skip_start);
+  /// Points skipped at the end. Unset: 5 for the fastai methods, 0 for slide-forum.
+  AUTOLR_ARG(std::optional<std::size_t>, skip_end);
+  AUTOLR_ARG(LossSeries, loss_series) = LossSeries::Auto;
+  AUTOLR_ARG(SlideOptions, slide) = {};
+  AUTOLR_ARG(SlideForumOptions, slide_forum) = {};
+};
+
+// Pure functions on prepared points. Requires: lrs and losses of equal size,
+// all finite, lrs > 0 and strictly increasing (Throws InvalidArgument otherwise).
+Suggestion suggest_minimum(const std::vector<double>& lrs, const std::vector<double>& losses);
+Suggestion suggest_steep(const std::vector<double>& lrs, const std::vector<double>& losses);
+/// O(n log n): the longest strictly decreasing subsequence by patience sorting.
+Suggestion suggest_valley(const std::vector<double>& lrs, const std::vector<double>& losses);
+/// Throws InvalidArgument for lr_diff < 1, a negative or NaN threshold, adjust_value <= 0.
+Suggestion suggest_slide(const std::vector<double>& lrs, const std::vector<double>& losses,
+                         const SlideOptions& options = {});
+Suggestion suggest_slide_forum(const std::vector<double>& lrs, const std::vector<double>& losses,
+                               const SlideForumOptions& options = {});
+
+/// The loss series `series` selects on `curve`.
+const std::vector<double>& select_losses(const LRCurve& curve, LossSeries series);
+
+/// Suggests on a whole curve (see the top of this file).
+/// Throws InvalidArgument for invalid method options; never for the curve's shape.
+Suggestion suggest(const LRCurve& curve, Method method, const SuggestOptions& options = {});
+/// Every method, in all_methods() order.
+std::vector<Suggestion> suggest_all(const LRCurve& curve, const SuggestOptions& options = {});
+
+}  // namespace autolr
