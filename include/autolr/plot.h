@@ -1,0 +1,34 @@
+#pragma once
+/// SVG pictures of a range test, readable without Python or matplotlib:
+/// loss vs LR on a log axis with each suggestion marked, and below it the
+/// loss gradient per index with the slide rule's final window drawn, as in
+/// the forum post that introduced the rule.
+
+#include <string>
+#include <vector>
+
+#include "autolr/arg.h"
+#include "autolr/curve.h"
+#include "autolr/suggest.h"
+
+namespace autolr {
+
+struct PlotOptions {
+  AUTOLR_ARG(int, width) = 900;
+  AUTOLR_ARG(int, height) = 760;
+  AUTOLR_ARG(std::string, title) = "LR range test";
+  /// The series drawn solid and differentiated in the lower panel; the raw
+  /// loss is drawn faintly behind it when they differ.
+  AUTOLR_ARG(LossSeries, loss_series) = LossSeries::Auto;
+};
+
+/// Returns a complete SVG document.
+/// Throws InvalidArgument for a width below 300 or a height below 300.
+std::string render_svg(const LRCurve& curve, const std::vector<Suggestion>& suggestions,
+                       const PlotOptions& options = {});
+
+/// Writes render_svg()'s result to `path`. Throws FormatError when the file cannot be written.
+void write_svg(const std::string& path, const LRCurve& curve, const std::vector<Suggestion>& suggestions,
+               const PlotOptions& options = {});
+
+}  // namespace autolr

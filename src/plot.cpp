@@ -1,0 +1,201 @@
+#include "autolr/plot.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include "autolr/error.h"
+#include "check.h"
+#include "suggest/curve_checks.h"
+#include "svg_canvas.h"
+
+namespace autolr {
+namespace {
+
+using detail::Scale;
+using detail::SvgCanvas;
+
+constexpr const char* kPalette[] = {"#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+constexpr const char* kAxisStyle = "stroke:#333;stroke-width:1";
+constexpr const char* kGridStyle = "stroke:#ddd;stroke-width:1";
+constexpr const char* kLabelStyle = "font-size:12px;fill:#333";
+
+struct Box {
+  double left, top, width, height;
+  double right() const { return left + width; }
+  double bottom() const { return top + height; }
+};
+
+struct Range {
+  double low, high;
+};
+
+// The y range that keeps the interesting part readable: everything down to
+// the lowest value, and up to a bit above the values before the lowest point.
+// A diverged tail (often 1e6 times the minimum) is clipped, not plotted to scale.
+Range readable_range(const std::vector<double>& values) {
+  std::vector<double> finite;
+  for (double v : values) {
+    if (std::isfinite(v)) finite.push_back(v);
+  }
+  if (finite.empty()) return {0, 1};
+  const auto lowest = std::min_element(finite.begin(), finite.end());
+  const double high_before = *std::max_element(finite.begin(), lowest + 1);
+  const double high_all = *std::max_element(finite.begin(), finite.end());
+  const double span = high_before - *lowest;
+  return {*lowest - 0.05 * span, std::min(high_all, high_before + 0.25 * span) + 0.05 * span};
+}
+
+Range merge(Range a, Range b) { return {std::min(a.low, b.low), std::max(a.high, b.high)}; }
+
+// The gradient's range over the descent (up to the lowest loss), widened: at a
+// blow-up the gradient grows by orders of magnitude and would flatten the
+// part where the slide rule decides.
+Range descent_gradient_range(const std::vector<double>& gradient, const std::vector<double>& losses) {
+  if (gradient.empty()) return {-1, 1};
+  const auto lowest = static_cast<std::size_t>(
+      std::min_element(losses.begin(), losses.begin() + static_cast<std::ptrdiff_t>(gradient.size())) - losses.begin());
+  const std::size_t end = std::min(gradient.size(), lowest + 2);
+  const auto [low, high] = std::minmax_element(gradient.begin(), gradient.begin() + static_cast<std::ptrdiff_t>(end));
+  const double lo = std::min(*low, 0.0);
+  const double hi = std::max(*high, 0.0);
+  const double pad = 0.25 * (hi - lo);
+  return {lo - pad, hi + pad};
+}
+
+// numpy.interp in log10(lr): the loss drawn under a suggested LR.
+double loss_at(const std::vector<double>& lrs, const std::vector<double>& losses, double lr) {
+  if (lr <= lrs.front()) return losses.front();
+  if (lr >= lrs.back()) return losses.back();
+  const auto upper = static_cast<std::size_t>(std::upper_bound(lrs.begin(), lrs.end(), lr) - lrs.begin());
+  const double t =
+      (std::log10(lr) - std::log10(lrs[upper - 1])) / (std::log10(lrs[upper]) - std::log10(lrs[upper - 1]));
+  return losses[upper - 1] + t * (losses[upper] - losses[upper - 1]);
+}
+
+void draw_axes(SvgCanvas& svg, const Box& box, const Scale& x, const Scale& y, const std::string& x_label,
+               const std::string& y_label) {
+  for (double tick : x.ticks()) {
+    const double px = x(tick);
+    svg.line(px, box.top, px, box.bottom(), kGridStyle);
+    svg.text(px, box.bottom() + 16, detail::tick_label(tick, x.is_log()), kLabelStyle, "middle");
+  }
+  for (double tick : y.ticks()) {
+    const double py = y(tick);
+    svg.line(box.left, py, box.right(), py, kGridStyle);
+    svg.text(box.left - 6, py + 4, detail::tick_label(tick, false), kLabelStyle, "end");
+  }
+  svg.rect(box.left, box.top, box.width, box.height, "fill:none;stroke:#333;stroke-width:1");
+  svg.text(box.left + box.width / 2, box.bottom() + 34, x_label, "font-size:13px;fill:#111", "middle");
+  svg.text(box.left - 58, box.top + box.height / 2, y_label, "font-size:13px;fill:#111", "middle", -90);
+}
+
+void draw_loss_panel(SvgCanvas& svg, const Box& box, const LRCurve& curve, const std::vector<double>& losses,
+                     const std::vector<Suggestion>& suggestions) {
+  const Scale x(curve.lrs().front(), curve.lrs().back(), box.left, box.right(), true);
+  const bool draw_raw = &losses != &curve.losses();
+  const Range range = draw_raw ? merge(readable_range(losses), readable_range(curve.losses())) : readable_range(losses);
+  const Scale y(range.low, range.high, box.bottom(), box.top, false);
+  draw_axes(svg, box, x, y, "learning rate (log scale)", "loss");
+  svg.clip_rect("loss-panel", box.left, box.top, box.width, box.height);
+
+  const auto points = [&](const std::vector<double>& values) {
+    std::vector<std::pair<double, double>> xy;
+    for (std::size_t i = 0; i < values.size(); ++i) xy.emplace_back(x(curve.lrs()[i]), y(values[i]));
+    return xy;
+  };
+  if (draw_raw) svg.polyline(points(curve.losses()), "stroke:#bbb;stroke-width:1", "loss-panel");
+  svg.polyline(points(losses), "stroke:#1f77b4;stroke-width:2", "loss-panel");
+
+  double legend_y = box.top + 18;
+  svg.rect(box.right() - 200, box.top + 4, 196, 17.0 * static_cast<double>(suggestions.size()) + 6,
+           "fill:white;fill-opacity:0.85;stroke:#ccc");
+  for (std::size_t i = 0; i < suggestions.size(); ++i) {
+    const Suggestion& s = suggestions[i];
+    const char* color = kPalette[i % std::size(kPalette)];
+    std::string label = to_string(s.method) + ": ";
+    if (s.lr) {
+      const std::size_t finite = static_cast<std::size_t>(
+          std::find_if(losses.begin(), losses.end(), [](double v) { return !std::isfinite(v); }) - losses.begin());
+      if (finite >= 1) {
+        const std::vector<double> lrs(curve.lrs().begin(), curve.lrs().begin() + static_cast<std::ptrdiff_t>(finite));
+        const std::vector<double> ys(losses.begin(), losses.begin() + static_cast<std::ptrdiff_t>(finite));
+        svg.circle(x(*s.lr), y(loss_at(lrs, ys, *s.lr)), 5, fmt::format("fill:{};stroke:white;stroke-width:1", color));
+      }
+      label += fmt::format("{:.3g}", *s.lr);
+    } else {
+      label += "no answer";
+    }
+    if (!s.warnings.empty()) label += " (!)";
+    svg.circle(box.right() - 190, legend_y - 4, 5, fmt::format("fill:{}", color));
+    svg.text(box.right() - 180, legend_y, label, kLabelStyle);
+    legend_y += 17;
+  }
+}
+
+void draw_gradient_panel(SvgCanvas& svg, const Box& box, const std::vector<double>& losses,
+                         const std::vector<Suggestion>& suggestions) {
+  const std::size_t finite = static_cast<std::size_t>(
+      std::find_if(losses.begin(), losses.end(), [](double v) { return !std::isfinite(v); }) - losses.begin());
+  const auto gradient =
+      detail::index_gradient(std::vector<double>(losses.begin(), losses.begin() + static_cast<std::ptrdiff_t>(finite)));
+  const Scale x(0, static_cast<double>(std::max<std::size_t>(losses.size(), 2) - 1), box.left, box.right(), false);
+  const Range range = descent_gradient_range(gradient, losses);
+  const Scale y(range.low, range.high, box.bottom(), box.top, false);
+  draw_axes(svg, box, x, y, "index of the learning rate", "loss gradient per step");
+  svg.clip_rect("gradient-panel", box.left, box.top, box.width, box.height);
+  svg.line(box.left, y(0), box.right(), y(0), "stroke:#888;stroke-width:1;stroke-dasharray:4 3");
+
+  const auto window = std::find_if(suggestions.begin(), suggestions.end(), [](const Suggestion& s) {
+    return (s.method == Method::Slide || s.method == Method::SlideForum) && s.evidence;
+  });
+  if (window != suggestions.end() && window->evidence->last < gradient.size()) {
+    const Span span = *window->evidence;
+    const double left = x(static_cast<double>(span.first));
+    const double right = x(static_cast<double>(span.last));
+    svg.rect(left, box.top, right - left, box.height, "fill:#ffdd88;fill-opacity:0.45;stroke:none");
+    for (std::size_t end : {span.first, span.last}) {
+      svg.circle(x(static_cast<double>(end)), y(gradient[end]), 5, "fill:#d62728;stroke:white;stroke-width:1");
+    }
+    svg.text(left + 4, box.top + 16,
+             fmt::format("{} window: points {}..{}", to_string(window->method), span.first, span.last), kLabelStyle);
+  }
+  std::vector<std::pair<double, double>> xy;
+  for (std::size_t i = 0; i < gradient.size(); ++i) xy.emplace_back(x(static_cast<double>(i)), y(gradient[i]));
+  svg.polyline(xy, "stroke:#1f77b4;stroke-width:1.5", "gradient-panel");
+}
+
+}  // namespace
+
+std::string render_svg(const LRCurve& curve, const std::vector<Suggestion>& suggestions, const PlotOptions& options) {
+  AUTOLR_CHECK_ARGUMENT(options.width() >= 300, "render_svg", "width", std::to_string(options.width()), "at least 300");
+  AUTOLR_CHECK_ARGUMENT(options.height() >= 300, "render_svg", "height", std::to_string(options.height()),
+                        "at least 300");
+  const double w = options.width();
+  const double h = options.height();
+  SvgCanvas svg(options.width(), options.height());
+  svg.text(w / 2, 26, options.title(), "font-size:16px;font-weight:bold;fill:#111", "middle");
+  if (curve.empty()) {
+    svg.text(w / 2, h / 2, "empty curve: nothing recorded", kLabelStyle, "middle");
+    return svg.finish();
+  }
+  const auto& losses = select_losses(curve, options.loss_series());
+  const double panel_height = (h - 40 - 2 * 60) * 0.5;
+  draw_loss_panel(svg, Box{80, 44, w - 110, panel_height}, curve, losses, suggestions);
+  draw_gradient_panel(svg, Box{80, 44 + panel_height + 60, w - 110, panel_height}, losses, suggestions);
+  return svg.finish();
+}
+
+void write_svg(const std::string& path, const LRCurve& curve, const std::vector<Suggestion>& suggestions,
+               const PlotOptions& options) {
+  const std::string svg = render_svg(curve, suggestions, options);
+  std::ofstream file(path);
+  if (!file) throw FormatError(fmt::format("{}: cannot open the file for writing", path));
+  file << svg;
+  file.flush();
+  if (!file) throw FormatError(fmt::format("{}: writing the plot failed", path));
+}
+
+}  // namespace autolr
