@@ -1,0 +1,132 @@
+// The command-line tool, run as a real process.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "autolr/curve_csv.h"
+#include "autolr/suggest.h"
+#include "test_support.h"
+
+namespace autolr {
+namespace {
+
+using test::run_cli;
+
+std::string quoted(const std::string& path) { return "'" + path + "'"; }
+
+TEST(Cli, PrintsATableWithTheDefaultValley) {
+  const auto r = run_cli("suggest " + quoted(test::curve_path("clean_valley")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Suggestion expected = suggest(read_curve_csv(test::curve_path("clean_valley")), Method::Valley);
+  EXPECT_NE(r.out.find("valley"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(std::to_string(*expected.index)), std::string::npos) << r.out;
+}
+
+TEST(Cli, JsonAllListsEveryMethodWithNullForNoAnswer) {
+  const auto r = run_cli("suggest " + quoted(test::curve_path("plateau")) + " --method all --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.front(), '[');
+  for (Method m : all_methods()) EXPECT_NE(r.out.find("\"method\": \"" + to_string(m) + "\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"lr\": null"), std::string::npos) << "slide-forum has no answer on a plateau";
+  EXPECT_NE(r.out.find("\"kind\": \"no_answer\""), std::string::npos);
+}
+
+TEST(Cli, JsonSingleMethodIsOneObjectWithTheExactLr) {
+  const auto r = run_cli("suggest " + quoted(test::curve_path("clean_valley")) + " --method slide --lr-diff 5 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.front(), '{');
+  const Suggestion expected = suggest(read_curve_csv(test::curve_path("clean_valley")), Method::Slide,
+                                      SuggestOptions().slide(SlideOptions().lr_diff(5)));
+  EXPECT_NE(r.out.find("\"index\": " + std::to_string(*expected.index)), std::string::npos) << r.out;
+}
+
+TEST(Cli, LossColumnSelectsTheSeries) {
+  const std::string file = quoted(test::curve_path("noisy_small_batch"));
+  const auto raw = run_cli("suggest " + file + " --method minimum --json --loss-column loss");
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  const auto smooth = run_cli("suggest " + file + " --method minimum --json --loss-column smooth_loss");
+  EXPECT_EQ(smooth.exit_code, 2);
+  EXPECT_NE(smooth.err.find("--loss-column = smooth_loss"), std::string::npos) << smooth.err;
+}
+
+TEST(Cli, NumIterSetsFastaisDefaultSkipStart) {
+  const std::string file = quoted(test::curve_path("clean_valley"));
+  const auto planned = run_cli("suggest " + file + " --method minimum --json --num-iter 700 --skip-end 0");
+  const auto explicit_skip = run_cli("suggest " + file + " --method minimum --json --skip-start 70 --skip-end 0");
+  ASSERT_EQ(planned.exit_code, 0) << planned.err;
+  EXPECT_EQ(planned.out, explicit_skip.out);
+  const auto unplanned = run_cli("suggest " + file + " --method minimum --json --skip-end 0");
+  EXPECT_NE(planned.out, unplanned.out) << "skipping 70 instead of 10 points moves the minimum on this curve";
+}
+
+TEST(Cli, WritesAPlot) {
+  test::TempDir dir;
+  const auto r = run_cli("suggest " + quoted(test::curve_path("clean_valley")) + " --method all --plot " +
+                         quoted(dir.file("p.svg")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(test::read_file(dir.file("p.svg")).find("</svg>"), std::string::npos);
+}
+
+struct BadCall {
+  const char* name;
+  std::string content;    // curve file content, or empty to use clean_valley
+  std::string arguments;  // after the file
+  const char* message;
+};
+
+void PrintTo(const BadCall& c, std::ostream* os) { *os << c.name; }
+
+class CliRejects : public ::testing::TestWithParam<BadCall> {};
+
+TEST_P(CliRejects, WithExitStatusTwoAndOneLine) {
+  test::TempDir dir;
+  const BadCall& call = GetParam();
+  const std::string file = call.content.empty() ? test::curve_path("clean_valley") : dir.write("c.csv", call.content);
+  const auto r = run_cli("suggest " + quoted(file) + " " + call.arguments);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find(call.message), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadInputs, CliRejects,
+    ::testing::Values(
+        BadCall{"EmptyFile", "\n", "", "the file is empty"},
+        BadCall{"HeaderOnly", "lr,loss\n", "", "a header but no data rows"},
+        BadCall{"OneRow", "lr,loss\n0.1,2\n", "", "only one data row"},
+        BadCall{"TextInNumberColumn", "lr,loss\n0.1,2\n0.2,two\n", "",
+                "row 2 (line 3), column loss: 'two' is not a number"},
+        BadCall{"NanLr", "lr,loss\n0.1,2\nnan,1\n", "", "column lr: lr = nan"},
+        BadCall{"NonIncreasingLr", "lr,loss\n0.1,2\n0.1,1\n", "", "strictly increasing"},
+        BadCall{"NonPositiveLr", "lr,loss\n-1,2\n0.1,1\n", "", "lr = -1, expected a finite learning rate > 0"},
+        BadCall{"MissingColumn", "lr,val_loss\n0.1,2\n0.2,1\n", "", "missing column loss"},
+        BadCall{"LrDiffTooLarge", "", "--method slide --lr-diff 100",
+                "--lr-diff = 100: expected less than the 100 points"},
+        BadCall{"LrDiffZero", "", "--method slide --lr-diff 0", "--lr-diff = 0: expected at least 1"},
+        BadCall{"NegativeThreshold", "", "--method slide --threshold -0.5",
+                "--threshold = -0.5: expected a value >= 0"},
+        BadCall{"ZeroAdjust", "", "--adjust 0", "--adjust = 0: expected a finite value > 0"},
+        BadCall{"SkipTooLarge", "", "--skip-start 100", "--skip-start = 100: expected 0 to 99"},
+        BadCall{"NumIterBelowRows", "", "--num-iter 50", "--num-iter = 50: expected at least the 100 points"},
+        BadCall{"UnknownMethod", "", "--method best", "--method = best: expected one of minimum"},
+        BadCall{"UnknownLossColumn", "", "--loss-column val", "--loss-column = val: expected loss or smooth_loss"},
+        BadCall{"NotANumberOption", "", "--lr-diff many", "--lr-diff"},
+        BadCall{"UnknownOption", "", "--frobnicate", "frobnicate"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Cli, MissingFileIsExitTwoNamingThePath) {
+  const auto r = run_cli("suggest /nonexistent/curve.csv");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/curve.csv: cannot open"), std::string::npos) << r.err;
+}
+
+TEST(Cli, NoSubcommandIsAUsageError) {
+  const auto r = run_cli("");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace autolr
