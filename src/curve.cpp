@@ -96,6 +96,14 @@ LRCurve::LRCurve(std::vector<double> lrs, std::vector<double> losses, std::vecto
   smoothed_ = std::move(smoothed_losses);
 }
 
+void LRCurve::set_group_lrs(std::vector<std::vector<double>> group_lrs) {
+  for (std::size_t g = 0; g < group_lrs.size(); ++g) {
+    AUTOLR_CHECK_ARGUMENT(group_lrs[g].size() == size(), kWhere, fmt::format("group_lrs[{}].size()", g),
+                          std::to_string(group_lrs[g].size()), fmt::format("{} (one LR per step)", size()));
+  }
+  group_lrs_ = std::move(group_lrs);
+}
+
 void LRCurve::set_planned_steps(std::size_t steps) {
   AUTOLR_CHECK_ARGUMENT(steps >= size(), kWhere, "planned_steps", std::to_string(steps),
                         fmt::format("at least the {} recorded steps", size()));

@@ -144,9 +144,14 @@ LRCurve read_curve_csv(const std::string& path) {
 }
 
 void write_curve_csv(const LRCurve& curve, std::ostream& out) {
-  out << "lr,loss,smooth_loss\n";
+  // Per-group LRs go in extra columns, which readers ignore.
+  out << "lr,loss,smooth_loss";
+  for (std::size_t g = 0; g < curve.group_lrs().size(); ++g) out << ",lr_group_" << g;
+  out << '\n';
   for (std::size_t i = 0; i < curve.size(); ++i) {
-    out << fmt::format("{},{},{}\n", curve.lrs()[i], curve.losses()[i], curve.smoothed_losses()[i]);
+    out << fmt::format("{},{},{}", curve.lrs()[i], curve.losses()[i], curve.smoothed_losses()[i]);
+    for (const auto& group : curve.group_lrs()) out << fmt::format(",{}", group[i]);
+    out << '\n';
   }
 }
 

@@ -78,6 +78,12 @@ class LRCurve {
   StopReason stop_reason() const noexcept { return stop_reason_; }
   void set_stop_reason(StopReason reason) noexcept { stop_reason_ = reason; }
 
+  /// The LR of every param group at each step (group-major), when the test
+  /// ran with several groups; empty otherwise. lrs() is the last group's.
+  const std::vector<std::vector<double>>& group_lrs() const noexcept { return group_lrs_; }
+  /// Requires: every group has size() LRs. Throws InvalidArgument otherwise.
+  void set_group_lrs(std::vector<std::vector<double>> group_lrs);
+
   /// How many steps the range test planned (fastai's num_it); fastai's default
   /// trimming skips planned_steps/10 points at the start. Unknown for files.
   std::optional<std::size_t> planned_steps() const noexcept { return planned_steps_; }
@@ -91,6 +97,7 @@ class LRCurve {
   SmoothingSource smoothing_source_ = SmoothingSource::Recorded;
   StopReason stop_reason_ = StopReason::Unknown;
   std::optional<std::size_t> planned_steps_;
+  std::vector<std::vector<double>> group_lrs_;
 };
 
 }  // namespace autolr

@@ -30,4 +30,12 @@ class FormatError : public std::runtime_error, public Error {
   const char* what() const noexcept override { return std::runtime_error::what(); }
 };
 
+/// A snapshot could not be put back. The message says what failed and where
+/// the last good copy is (a file that was kept), or that none is left.
+class RestoreError : public std::runtime_error, public Error {
+ public:
+  using std::runtime_error::runtime_error;
+  const char* what() const noexcept override { return std::runtime_error::what(); }
+};
+
 }  // namespace autolr

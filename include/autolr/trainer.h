@@ -1,0 +1,125 @@
+#pragma once
+/// A small training loop for LibTorch, which has none: a model, an optimizer,
+/// a loss, batches, callbacks. fit() trains; lr_find() runs the LR range test
+/// and leaves model and optimizer as they were.
+
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autolr/arg.h"
+#include "autolr/batch.h"
+#include "autolr/callback.h"
+#include "autolr/curve.h"
+#include "autolr/lr_finder.h"
+
+namespace autolr {
+
+/// A metric summed over a batch's examples (e.g. the number of correct
+/// predictions); the epoch's value is the sum over all batches / examples.
+struct Metric {
+  std::string name;
+  std::function<torch::Tensor(const torch::Tensor& output, const Batch& batch)> batch_sum;
+};
+
+/// Classification accuracy: argmax over dimension 1 equals the target.
+Metric accuracy();
+
+struct EpochRecord {
+  int64_t epoch = 0;                 ///< 0-based
+  int64_t steps = 0;                 ///< optimizer steps in this epoch
+  double train_loss = 0;             ///< mean over the epoch's examples
+  std::optional<double> valid_loss;  ///< when validation data is set
+  std::optional<double> metric;      ///< on the validation data, when a metric and validation data are set
+  double seconds = 0;
+};
+
+struct TrainerOptions {
+  /// Where the model is moved and each batch is sent.
+  AUTOLR_ARG(torch::Device, device) = torch::Device(torch::kCPU);
+  /// Batches per optimizer step (gradient accumulation).
+  AUTOLR_ARG(int64_t, accumulation_steps) = 1;
+  /// A progress bar on a terminal.
+  AUTOLR_ARG(bool, progress) = true;
+};
+
+struct Evaluation {
+  double loss = 0;
+  std::optional<double> metric;
+  int64_t examples = 0;
+};
+
+class Trainer {
+ public:
+  using LossFunction = std::function<torch::Tensor(const torch::Tensor& output, const torch::Tensor& target)>;
+  using BatchLossFunction = std::function<torch::Tensor(const torch::Tensor& output, const Batch& batch)>;
+  using ForwardFunction = std::function<torch::Tensor(const Batch& batch)>;
+
+  /// For a module holder whose forward takes the batch's input:
+  /// `Trainer(net, optimizer, loss, batches(...))` with
+  /// `loss(output, target) -> scalar tensor`.
+  template <typename ModuleHolder>
+  Trainer(ModuleHolder model, torch::optim::Optimizer& optimizer, LossFunction loss,
+          std::shared_ptr<BatchSource> train_data, TrainerOptions options = {})
+      : Trainer(
+            model.ptr(), [module = model.ptr()](const Batch& batch) { return module->forward(batch.input); }, optimizer,
+            pair_loss(std::move(loss)), std::move(train_data), std::move(options)) {}
+
+  /// For any module and any batch: `forward(batch)` returns the output,
+  /// `loss(output, batch)` the scalar loss (dict batches, several inputs).
+  /// Requires: `optimizer` optimises `model`'s parameters and outlives the Trainer.
+  /// Throws InvalidArgument for a null model, data or function, or accumulation_steps < 1.
+  Trainer(std::shared_ptr<torch::nn::Module> model, ForwardFunction forward, torch::optim::Optimizer& optimizer,
+          BatchLossFunction loss, std::shared_ptr<BatchSource> train_data, TrainerOptions options = {});
+
+  void set_validation_data(std::shared_ptr<BatchSource> data);
+  void set_metric(Metric metric);
+  /// Callbacks that run in every fit, before the ones passed to fit().
+  void add_callback(std::shared_ptr<Callback> callback);
+
+  /// Trains for `epochs` epochs (at least 1), calling the callbacks' hooks.
+  /// Appends one EpochRecord per epoch to history().
+  /// Throws InvalidArgument when the training data yields no batch or the
+  /// loss is not a scalar. Whatever a hook or the loss throws reaches the
+  /// caller after every callback's on_fit_end ran.
+  void fit(int64_t epochs, const std::vector<Callback*>& callbacks = {});
+
+  /// Runs the LR range test (LRFinder) on the training data, restarting it
+  /// if it runs out before num_iter steps, and returns the curve. Model,
+  /// optimizer and RNG are restored afterwards, also when it throws.
+  /// Throws InvalidArgument for invalid options before anything changes.
+  LRCurve lr_find(const LRFinderOptions& options = {});
+
+  /// Mean loss (and metric) over `data`, in eval mode without gradients.
+  Evaluation evaluate(BatchSource& data);
+
+  const std::vector<EpochRecord>& history() const { return history_; }
+  torch::nn::Module& model() { return *model_; }
+  torch::optim::Optimizer& optimizer() { return optimizer_; }
+  const TrainerOptions& options() const { return options_; }
+
+ private:
+  static BatchLossFunction pair_loss(LossFunction loss);
+  void run(int64_t epochs, const std::vector<Callback*>& callbacks, bool record_history, int64_t accumulation_steps,
+           const std::string& label);
+  torch::Tensor checked_loss(const torch::Tensor& output, const Batch& batch);
+
+  std::shared_ptr<torch::nn::Module> model_;
+  ForwardFunction forward_;
+  torch::optim::Optimizer& optimizer_;
+  BatchLossFunction loss_;
+  std::shared_ptr<BatchSource> train_data_;
+  std::shared_ptr<BatchSource> valid_data_;
+  std::optional<Metric> metric_;
+  std::vector<std::shared_ptr<Callback>> callbacks_;
+  TrainerOptions options_;
+  std::vector<EpochRecord> history_;
+};
+
+}  // namespace autolr

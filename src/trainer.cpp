@@ -1,0 +1,237 @@
+#include "autolr/trainer.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <chrono>
+
+#include "autolr/error.h"
+#include "autolr/progress.h"
+#include "check.h"
+#include "torch_checks.h"
+
+namespace autolr {
+namespace {
+
+constexpr const char* kWhere = "Trainer";
+
+// Evaluation switches the model to eval mode; this puts every module's own
+// flag back (a frozen BatchNorm may be in eval while the rest trains).
+class TrainingFlags {
+ public:
+  explicit TrainingFlags(torch::nn::Module& model) : model_(model) {
+    for (const auto& module : model.modules(/*include_self=*/true)) flags_.push_back(module->is_training());
+  }
+  ~TrainingFlags() {
+    std::size_t i = 0;
+    for (const auto& module : model_.modules(/*include_self=*/true)) module->train(flags_[i++]);
+  }
+  TrainingFlags(const TrainingFlags&) = delete;
+  TrainingFlags& operator=(const TrainingFlags&) = delete;
+
+ private:
+  torch::nn::Module& model_;
+  std::vector<bool> flags_;
+};
+
+torch::Tensor add_to_sum(const torch::Tensor& sum, const torch::Tensor& value) {
+  return sum.defined() ? sum + value : value;
+}
+
+// Calls every begun callback's on_fit_end; returns the first exception.
+std::exception_ptr end_fit(FitContext& context, const std::vector<Callback*>& callbacks, std::size_t begun) {
+  std::exception_ptr first;
+  for (std::size_t i = 0; i < begun; ++i) {
+    try {
+      callbacks[i]->on_fit_end(context);
+    } catch (...) {
+      if (!first) first = std::current_exception();
+    }
+  }
+  return first;
+}
+
+}  // namespace
+
+Metric accuracy() {
+  return Metric{"accuracy", [](const torch::Tensor& output, const Batch& batch) {
+                  return output.argmax(1).eq(batch.target).sum().to(torch::kFloat64);
+                }};
+}
+
+Trainer::BatchLossFunction Trainer::pair_loss(LossFunction loss) {
+  AUTOLR_CHECK_ARGUMENT(static_cast<bool>(loss), kWhere, "loss", "an empty function", "a loss function");
+  return
+      [loss = std::move(loss)](const torch::Tensor& output, const Batch& batch) { return loss(output, batch.target); };
+}
+
+Trainer::Trainer(std::shared_ptr<torch::nn::Module> model, ForwardFunction forward, torch::optim::Optimizer& optimizer,
+                 BatchLossFunction loss, std::shared_ptr<BatchSource> train_data, TrainerOptions options)
+    : model_(std::move(model)),
+      forward_(std::move(forward)),
+      optimizer_(optimizer),
+      loss_(std::move(loss)),
+      train_data_(std::move(train_data)),
+      options_(std::move(options)) {
+  AUTOLR_CHECK_ARGUMENT(model_ != nullptr, kWhere, "model", "null", "a module");
+  AUTOLR_CHECK_ARGUMENT(static_cast<bool>(forward_), kWhere, "forward", "an empty function", "a forward function");
+  AUTOLR_CHECK_ARGUMENT(static_cast<bool>(loss_), kWhere, "loss", "an empty function", "a loss function");
+  AUTOLR_CHECK_ARGUMENT(train_data_ != nullptr, kWhere, "train_data", "null", "a batch source");
+  AUTOLR_CHECK_ARGUMENT(options_.accumulation_steps() >= 1, kWhere, "accumulation_steps",
+                        std::to_string(options_.accumulation_steps()), "at least 1");
+  model_->to(options_.device());
+}
+
+void Trainer::set_validation_data(std::shared_ptr<BatchSource> data) { valid_data_ = std::move(data); }
+
+void Trainer::set_metric(Metric metric) {
+  AUTOLR_CHECK_ARGUMENT(static_cast<bool>(metric.batch_sum), kWhere, "metric.batch_sum", "an empty function",
+                        "a function");
+  metric_ = std::move(metric);
+}
+
+void Trainer::add_callback(std::shared_ptr<Callback> callback) {
+  AUTOLR_CHECK_ARGUMENT(callback != nullptr, kWhere, "callback", "null", "a callback");
+  callbacks_.push_back(std::move(callback));
+}
+
+torch::Tensor Trainer::checked_loss(const torch::Tensor& output, const Batch& batch) {
+  torch::Tensor loss = loss_(output, batch);
+  detail::check_scalar_loss(loss, kWhere);
+  return loss.dim() == 0 ? loss : loss.reshape({});
+}
+
+void Trainer::fit(int64_t epochs, const std::vector<Callback*>& callbacks) {
+  AUTOLR_CHECK_ARGUMENT(epochs >= 1, "Trainer::fit", "epochs", std::to_string(epochs), "at least 1");
+  std::vector<Callback*> all;
+  for (const auto& callback : callbacks_) all.push_back(callback.get());
+  all.insert(all.end(), callbacks.begin(), callbacks.end());
+  run(epochs, all, /*record_history=*/true, options_.accumulation_steps(), "epoch");
+}
+
+LRCurve Trainer::lr_find(const LRFinderOptions& options) {
+  validate(options, optimizer_.param_groups().size());
+  AUTOLR_CHECK_ARGUMENT(!options.use_validation() || valid_data_ != nullptr, "Trainer::lr_find", "use_validation",
+                        "true", "validation data (set_validation_data) to compute the loss on");
+  LRFinder finder(LRFinderOptions(options).progress(options.progress() && options_.progress()));
+  if (options.use_validation()) {
+    finder.set_validation_loss([this] {
+      TrainingFlags flags(*model_);
+      model_->eval();
+      torch::NoGradGuard no_grad;
+      torch::Tensor sum;
+      int64_t examples = 0;
+      valid_data_->begin_epoch();
+      while (auto batch = valid_data_->next()) {
+        const Batch on_device = batch->to(options_.device());
+        sum = add_to_sum(sum, checked_loss(forward_(on_device), on_device).to(torch::kFloat64) * on_device.size());
+        examples += on_device.size();
+      }
+      AUTOLR_CHECK_ARGUMENT(examples > 0, "Trainer::lr_find", "validation data", "empty", "at least one batch");
+      return sum / static_cast<double>(examples);
+    });
+  }
+  // Only the finder runs: the Trainer's own callbacks (a scheduler, say)
+  // would fight it over the learning rate.
+  run(/*epochs=*/0, {&finder}, /*record_history=*/false, options.accumulation_steps(), "range test");
+  return finder.curve();
+}
+
+Evaluation Trainer::evaluate(BatchSource& data) {
+  TrainingFlags flags(*model_);
+  model_->eval();
+  torch::NoGradGuard no_grad;
+  torch::Tensor loss_sum, metric_sum;
+  Evaluation result;
+  data.begin_epoch();
+  while (auto batch = data.next()) {
+    const Batch on_device = batch->to(options_.device());
+    const torch::Tensor output = forward_(on_device);
+    loss_sum = add_to_sum(loss_sum, checked_loss(output, on_device).to(torch::kFloat64) * on_device.size());
+    if (metric_) metric_sum = add_to_sum(metric_sum, metric_->batch_sum(output, on_device).to(torch::kFloat64));
+    result.examples += on_device.size();
+  }
+  AUTOLR_CHECK_ARGUMENT(result.examples > 0, "Trainer::evaluate", "data", "empty", "at least one batch");
+  result.loss = loss_sum.item<double>() / static_cast<double>(result.examples);
+  if (metric_) result.metric = metric_sum.item<double>() / static_cast<double>(result.examples);
+  return result;
+}
+
+void Trainer::run(int64_t epochs, const std::vector<Callback*>& callbacks, bool record_history,
+                  int64_t accumulation_steps, const std::string& label) {
+  FitContext context(*model_, optimizer_, options_.device());
+  context.epochs = epochs;
+  context.accumulation_steps = accumulation_steps;
+  std::size_t begun = 0;
+  try {
+    for (Callback* callback : callbacks) {
+      callback->on_fit_begin(context);
+      ++begun;
+    }
+    int64_t micro_step = 0;  // carried across epochs, as fastai's gradient accumulation
+    for (int64_t epoch = 0; epochs == 0 || epoch < epochs; ++epoch) {
+      const auto started = std::chrono::steady_clock::now();
+      const int64_t steps_before = context.step;
+      context.epoch = epoch;
+      context.batch = 0;
+      model_->train();
+      for (Callback* callback : callbacks) callback->on_epoch_begin(context);
+      ProgressBar bar(options_.progress(), epochs == 0 ? label : fmt::format("{} {}/{}", label, epoch + 1, epochs),
+                      std::nullopt);
+      torch::Tensor loss_sum;
+      int64_t examples = 0;
+      train_data_->begin_epoch();
+      while (auto batch = train_data_->next()) {
+        const Batch on_device = batch->to(options_.device());
+        context.current_batch = &on_device;
+        context.micro_step = micro_step;
+        context.will_step = micro_step == accumulation_steps - 1;
+        for (Callback* callback : callbacks) callback->on_batch_begin(context);
+        if (micro_step == 0) optimizer_.zero_grad();
+        context.output = forward_(on_device);
+        context.loss = checked_loss(context.output, on_device);
+        for (Callback* callback : callbacks) callback->on_after_loss(context);
+        (accumulation_steps > 1 ? context.loss / static_cast<double>(accumulation_steps) : context.loss).backward();
+        for (Callback* callback : callbacks) callback->on_after_backward(context);
+        if (context.will_step) {
+          optimizer_.step();
+          ++context.step;
+          for (Callback* callback : callbacks) callback->on_after_step(context);
+        }
+        micro_step = context.will_step ? 0 : micro_step + 1;
+        loss_sum = add_to_sum(loss_sum, context.loss.detach().to(torch::kFloat64) * on_device.size());
+        examples += on_device.size();
+        for (Callback* callback : callbacks) callback->on_batch_end(context);
+        ++context.batch;
+        bar.update(context.batch, [&]() -> std::optional<double> { return context.loss.item<double>(); });
+        context.current_batch = nullptr;
+        if (context.stop_requested()) break;
+      }
+      bar.finish();
+      AUTOLR_CHECK_ARGUMENT(context.batch > 0, kWhere, "train_data", fmt::format("empty in epoch {}", epoch),
+                            "at least one batch per epoch");
+      if (record_history) {
+        EpochRecord record;
+        record.epoch = epoch;
+        record.steps = context.step - steps_before;
+        record.train_loss = loss_sum.item<double>() / static_cast<double>(examples);
+        if (valid_data_) {
+          const Evaluation validation = evaluate(*valid_data_);
+          record.valid_loss = validation.loss;
+          record.metric = validation.metric;
+        }
+        record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        history_.push_back(record);
+      }
+      for (Callback* callback : callbacks) callback->on_epoch_end(context);
+      if (context.stop_requested()) break;
+    }
+  } catch (...) {
+    context.error = std::current_exception();
+    if (auto failure = end_fit(context, callbacks, begun)) std::rethrow_exception(failure);
+    throw;
+  }
+  if (auto failure = end_fit(context, callbacks, begun)) std::rethrow_exception(failure);
+}
+
+}  // namespace autolr
