@@ -178,6 +178,34 @@ TEST(Trainer, RejectsEmptyDataNonScalarLossesAndBadArguments) {
                     InvalidArgument, "accumulation_steps = 0, expected at least 1");
 }
 
+// A map-style dataset of (input, target) examples, as LibTorch users write them.
+struct PairDataset : torch::data::datasets::Dataset<PairDataset> {
+  torch::Tensor x, y;
+  PairDataset(torch::Tensor x, torch::Tensor y) : x(std::move(x)), y(std::move(y)) {}
+  torch::data::Example<> get(size_t i) override { return {x[static_cast<int64_t>(i)], y[static_cast<int64_t>(i)]}; }
+  torch::optional<size_t> size() const override { return static_cast<size_t>(x.size(0)); }
+};
+
+TEST(Trainer, TrainsFromLibTorchDataLoadersStackedOrNot) {
+  torch::manual_seed(0);
+  const auto data = test::classification_batches(1, 96);
+  Classifier model;
+  torch::optim::SGD optimizer(model->parameters(), 0.05);
+  auto stacked = torch::data::make_data_loader<torch::data::samplers::SequentialSampler>(
+      PairDataset(data[0].input, data[0].target).map(torch::data::transforms::Stack<>()), 32);
+  Trainer trainer(model, optimizer, test::cross_entropy, batches(std::move(stacked)), TrainerOptions().progress(false));
+  trainer.fit(2);
+  ASSERT_EQ(trainer.history().size(), 2u);
+  EXPECT_EQ(trainer.history()[1].steps, 3) << "96 examples in batches of 32";
+
+  auto unstacked =
+      torch::data::make_data_loader(PairDataset(data[0].input, data[0].target), torch::data::DataLoaderOptions(40));
+  Trainer second(model, optimizer, test::cross_entropy, batches(std::move(unstacked)),
+                 TrainerOptions().progress(false));
+  const LRCurve curve = second.lr_find(LRFinderOptions().num_iter(7).progress(false).diverge_factor(std::nullopt));
+  EXPECT_EQ(curve.size(), 7u) << "3 batches (40, 40, 16), restarted: the loader is re-iterated";
+}
+
 TEST(Trainer, EvaluatePutsEveryModulesTrainFlagBack) {
   Fixture f;
   f.model->norm->eval();  // a frozen BatchNorm, in eval while the rest trains
