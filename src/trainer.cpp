@@ -109,6 +109,19 @@ void Trainer::fit(int64_t epochs, const std::vector<Callback*>& callbacks) {
   run(epochs, all, /*record_history=*/true, options_.accumulation_steps(), "epoch");
 }
 
+void Trainer::fit_one_cycle(int64_t epochs, OneCycleOptions options) {
+  AUTOLR_CHECK_ARGUMENT(epochs >= 1, "Trainer::fit_one_cycle", "epochs", std::to_string(epochs), "at least 1");
+  if (!options.total_steps() && !(options.epochs() && options.steps_per_epoch())) {
+    const auto batches = train_data_->size();
+    AUTOLR_CHECK_ARGUMENT(batches.has_value(), "Trainer::fit_one_cycle", "options.total_steps", "unset",
+                          "a step count: this training data does not say how many batches it has");
+    // Accumulation carries over epochs, so count the fit's optimizer steps as a whole.
+    options.total_steps(epochs * *batches / options_.accumulation_steps());
+  }
+  OneCycle one_cycle(std::move(options));
+  fit(epochs, {&one_cycle});
+}
+
 LRCurve Trainer::lr_find(const LRFinderOptions& options) {
   validate(options, optimizer_.param_groups().size());
   AUTOLR_CHECK_ARGUMENT(!options.use_validation() || valid_data_ != nullptr, "Trainer::lr_find", "use_validation",

@@ -36,6 +36,8 @@ class BatchSource {
   virtual void begin_epoch() = 0;
   /// The next batch of this pass, or nothing at its end.
   virtual std::optional<Batch> next() = 0;
+  /// Batches per pass, when the source knows it (one-cycle schedules need it).
+  virtual std::optional<int64_t> size() const { return std::nullopt; }
 };
 
 /// Batches held in memory, served in order.
@@ -47,6 +49,7 @@ class VectorBatches : public BatchSource {
     if (position_ >= batches_.size()) return std::nullopt;
     return batches_[position_++];
   }
+  std::optional<int64_t> size() const override { return static_cast<int64_t>(batches_.size()); }
 
  private:
   std::vector<Batch> batches_;

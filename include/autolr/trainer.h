@@ -18,6 +18,7 @@
 #include "autolr/callback.h"
 #include "autolr/curve.h"
 #include "autolr/lr_finder.h"
+#include "autolr/one_cycle.h"
 
 namespace autolr {
 
@@ -89,6 +90,14 @@ class Trainer {
   /// loss is not a scalar. Whatever a hook or the loss throws reaches the
   /// caller after every callback's on_fit_end ran.
   void fit(int64_t epochs, const std::vector<Callback*>& callbacks = {});
+
+  /// Trains `epochs` epochs under a one-cycle schedule (OneCycleLR stepped
+  /// after every optimizer step). The step count comes from `options` when it
+  /// has one, else from the training data's size() and the accumulation.
+  /// Throws InvalidArgument when neither says how many steps there are, and as OneCycleLR.
+  void fit_one_cycle(int64_t epochs, OneCycleOptions options);
+  /// The same with PyTorch's defaults and one max LR for every group.
+  void fit_one_cycle(int64_t epochs, double max_lr) { fit_one_cycle(epochs, OneCycleOptions(max_lr)); }
 
   /// Runs the LR range test (LRFinder) on the training data, restarting it
   /// if it runs out before num_iter steps, and returns the curve. Model,
