@@ -14,19 +14,13 @@
 namespace autolr {
 namespace {
 
+using detail::Box;
+using detail::draw_axes;
 using detail::Scale;
 using detail::SvgCanvas;
 
 constexpr const char* kPalette[] = {"#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
-constexpr const char* kAxisStyle = "stroke:#333;stroke-width:1";
-constexpr const char* kGridStyle = "stroke:#ddd;stroke-width:1";
-constexpr const char* kLabelStyle = "font-size:12px;fill:#333";
-
-struct Box {
-  double left, top, width, height;
-  double right() const { return left + width; }
-  double bottom() const { return top + height; }
-};
+using detail::kLabelStyle;
 
 struct Range {
   double low, high;
@@ -73,23 +67,6 @@ double loss_at(const std::vector<double>& lrs, const std::vector<double>& losses
   const double t =
       (std::log10(lr) - std::log10(lrs[upper - 1])) / (std::log10(lrs[upper]) - std::log10(lrs[upper - 1]));
   return losses[upper - 1] + t * (losses[upper] - losses[upper - 1]);
-}
-
-void draw_axes(SvgCanvas& svg, const Box& box, const Scale& x, const Scale& y, const std::string& x_label,
-               const std::string& y_label) {
-  for (double tick : x.ticks()) {
-    const double px = x(tick);
-    svg.line(px, box.top, px, box.bottom(), kGridStyle);
-    svg.text(px, box.bottom() + 16, detail::tick_label(tick, x.is_log()), kLabelStyle, "middle");
-  }
-  for (double tick : y.ticks()) {
-    const double py = y(tick);
-    svg.line(box.left, py, box.right(), py, kGridStyle);
-    svg.text(box.left - 6, py + 4, detail::tick_label(tick, false), kLabelStyle, "end");
-  }
-  svg.rect(box.left, box.top, box.width, box.height, "fill:none;stroke:#333;stroke-width:1");
-  svg.text(box.left + box.width / 2, box.bottom() + 34, x_label, "font-size:13px;fill:#111", "middle");
-  svg.text(box.left - 58, box.top + box.height / 2, y_label, "font-size:13px;fill:#111", "middle", -90);
 }
 
 void draw_loss_panel(SvgCanvas& svg, const Box& box, const LRCurve& curve, const std::vector<double>& losses,

@@ -137,4 +137,22 @@ std::string SvgCanvas::finish() {
       width_, height_, defs_.str(), body_.str());
 }
 
+void draw_axes(SvgCanvas& svg, const Box& box, const Scale& x, const Scale& y, const std::string& x_label,
+               const std::string& y_label) {
+  constexpr const char* kGridStyle = "stroke:#ddd;stroke-width:1";
+  for (double tick : x.ticks()) {
+    const double px = x(tick);
+    svg.line(px, box.top, px, box.bottom(), kGridStyle);
+    svg.text(px, box.bottom() + 16, tick_label(tick, x.is_log()), kLabelStyle, "middle");
+  }
+  for (double tick : y.ticks()) {
+    const double py = y(tick);
+    svg.line(box.left, py, box.right(), py, kGridStyle);
+    svg.text(box.left - 6, py + 4, tick_label(tick, false), kLabelStyle, "end");
+  }
+  svg.rect(box.left, box.top, box.width, box.height, "fill:none;stroke:#333;stroke-width:1");
+  svg.text(box.left + box.width / 2, box.bottom() + 34, x_label, "font-size:13px;fill:#111", "middle");
+  svg.text(box.left - 58, box.top + box.height / 2, y_label, "font-size:13px;fill:#111", "middle", -90);
+}
+
 }  // namespace autolr::detail

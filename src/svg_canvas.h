@@ -51,4 +51,17 @@ class SvgCanvas {
 
 std::string escape_xml(const std::string& text);
 
+/// A plotting area in pixels.
+struct Box {
+  double left, top, width, height;
+  double right() const { return left + width; }
+  double bottom() const { return top + height; }
+};
+
+/// Grid lines, tick labels, the frame and the two axis titles of a panel.
+void draw_axes(SvgCanvas& svg, const Box& box, const Scale& x, const Scale& y, const std::string& x_label,
+               const std::string& y_label);
+
+inline constexpr const char* kLabelStyle = "font-size:12px;fill:#333";
+
 }  // namespace autolr::detail

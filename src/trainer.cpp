@@ -109,7 +109,7 @@ void Trainer::fit(int64_t epochs, const std::vector<Callback*>& callbacks) {
   run(epochs, all, /*record_history=*/true, options_.accumulation_steps(), "epoch");
 }
 
-void Trainer::fit_one_cycle(int64_t epochs, OneCycleOptions options) {
+OneCycleOptions Trainer::fit_one_cycle(int64_t epochs, OneCycleOptions options) {
   AUTOLR_CHECK_ARGUMENT(epochs >= 1, "Trainer::fit_one_cycle", "epochs", std::to_string(epochs), "at least 1");
   if (!options.total_steps() && !(options.epochs() && options.steps_per_epoch())) {
     const auto batches = train_data_->size();
@@ -118,8 +118,9 @@ void Trainer::fit_one_cycle(int64_t epochs, OneCycleOptions options) {
     // Accumulation carries over epochs, so count the fit's optimizer steps as a whole.
     options.total_steps(epochs * *batches / options_.accumulation_steps());
   }
-  OneCycle one_cycle(std::move(options));
+  OneCycle one_cycle(options);
   fit(epochs, {&one_cycle});
+  return options;
 }
 
 LRCurve Trainer::lr_find(const LRFinderOptions& options) {

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "autolr/curve_csv.h"
@@ -116,6 +120,78 @@ INSTANTIATE_TEST_SUITE_P(
         BadCall{"NotANumberOption", "", "--lr-diff many", "--lr-diff"},
         BadCall{"UnknownOption", "", "--frobnicate", "frobnicate"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// Rows "step,lr,momentum" of `autolr schedule` against PyTorch's vectors.
+TEST(CliSchedule, PrintsPyTorchsOneCycleValuesWithFullPrecision) {
+  const struct {
+    std::string config, arguments;
+  } cases[] = {
+      {"defaults_100", "--max-lr 0.1 --total-steps 100"},
+      {"three_phase_linear_100", "--max-lr 0.1 --total-steps 100 --three-phase --anneal linear"},
+      {"pct_0_5_odd_13",
+       "--max-lr 0.3 --epochs 1 --steps-per-epoch 13 --pct-start 0.5 --div-factor 10 --final-div-factor 100 "
+       "--base-momentum 0.8 --max-momentum 0.9"},
+      {"pct_0_25_fastai_1000", "--max-lr 3e-3 --total-steps 1000 --preset fastai"},
+  };
+  std::ifstream vectors(test::data_path("one_cycle_vectors.csv"));
+  std::string line;
+  std::vector<std::string> rows;
+  while (std::getline(vectors, line)) rows.push_back(line);
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.config);
+    const auto r = run_cli("schedule " + c.arguments);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::istringstream out(r.out);
+    std::getline(out, line);
+    EXPECT_EQ(line, "step,lr,momentum");
+    std::size_t compared = 0;
+    for (const auto& row : rows) {
+      if (row.rfind(c.config + ",", 0) != 0) continue;
+      std::vector<std::string> f;
+      std::stringstream fields(row);
+      for (std::string field; std::getline(fields, field, ',');) f.push_back(field);
+      if (f[11] == std::to_string(std::stoll(f[3]))) continue;  // one past the end: not printed
+      ASSERT_TRUE(std::getline(out, line));
+      double lr = 0, momentum = 0;
+      long step = 0;
+      ASSERT_EQ(std::sscanf(line.c_str(), "%ld,%lf,%lf", &step, &lr, &momentum), 3) << line;
+      EXPECT_EQ(step, std::stol(f[11]));
+      EXPECT_NEAR(lr, std::stod(f[13]), 1e-12 * std::stod(f[13])) << line;
+      EXPECT_NEAR(momentum, std::stod(f[14]), 1e-12) << line;
+      ++compared;
+    }
+    EXPECT_GT(compared, 10u);
+    EXPECT_FALSE(std::getline(out, line)) << "no rows beyond total_steps";
+  }
+}
+
+TEST(CliSchedule, RejectsBadOptionsWithExitTwoNamingTheFlag) {
+  for (const auto& [arguments, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--max-lr 0.1 --total-steps 10 --pct-start 1.5", "--pct-start = 1.5, expected a value in [0, 1]"},
+           {"--max-lr 0.1 --total-steps 0", "--total-steps = 0, expected a positive integer"},
+           {"--max-lr -1 --total-steps 10", "--max-lr = -1, expected a finite value > 0"},
+           {"--max-lr 0.1", "either total_steps or (epochs and steps_per_epoch)"},
+           {"--max-lr 0.1 --total-steps 10 --epochs 2 --steps-per-epoch 5", "either --total-steps or --epochs"},
+           {"--max-lr 0.1 --total-steps 10 --anneal cosine", "--anneal = cosine: expected cos or linear"},
+           {"--max-lr 0.1 --total-steps 10 --preset keras", "--preset = keras: expected pytorch or fastai"},
+           {"--total-steps 10", "--max-lr is required"}}) {
+    const auto r = run_cli("schedule " + arguments);
+    EXPECT_EQ(r.exit_code, 2) << arguments;
+    EXPECT_NE(r.err.find(message), std::string::npos) << arguments << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
+TEST(CliSchedule, WritesAPlotThatRendersWhenAsked) {
+  test::TempDir dir;
+  const auto r = run_cli("schedule --max-lr 0.01 --total-steps 50 --plot " + quoted(dir.file("s.svg")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string svg = test::read_file(dir.file("s.svg"));
+  EXPECT_NE(svg.find("momentum / beta1"), std::string::npos);
+  if (std::system("command -v rsvg-convert >/dev/null 2>&1") == 0) {
+    EXPECT_EQ(std::system(("rsvg-convert -o '" + dir.file("s.png") + "' '" + dir.file("s.svg") + "'").c_str()), 0);
+  }
+}
 
 TEST(Cli, MissingFileIsExitTwoNamingThePath) {
   const auto r = run_cli("suggest /nonexistent/curve.csv");

@@ -1,16 +1,17 @@
 // OneCycleLR against PyTorch's own OneCycleLR (tools/make_one_cycle_vectors.py,
 // 17 configurations), the momentum it writes into each optimizer, and its errors.
 
+#include "autolr/one_cycle.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
 
-#include <gtest/gtest.h>
-#include <torch/torch.h>
-
 #include "autolr/error.h"
-#include "autolr/one_cycle.h"
 #include "autolr/trainer.h"
 #include "test_support.h"
 #include "torch_support.h"

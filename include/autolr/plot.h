@@ -9,6 +9,7 @@
 
 #include "autolr/arg.h"
 #include "autolr/curve.h"
+#include "autolr/one_cycle_schedule.h"
 #include "autolr/suggest.h"
 
 namespace autolr {
@@ -30,5 +31,9 @@ std::string render_svg(const LRCurve& curve, const std::vector<Suggestion>& sugg
 /// Writes render_svg()'s result to `path`. Throws FormatError when the file cannot be written.
 void write_svg(const std::string& path, const LRCurve& curve, const std::vector<Suggestion>& suggestions,
                const PlotOptions& options = {});
+
+/// Two panels: the LR and the momentum of `schedule` (group 0) against the step.
+std::string render_schedule_svg(const OneCycleSchedule& schedule, const PlotOptions& options = {});
+void write_schedule_svg(const std::string& path, const OneCycleSchedule& schedule, const PlotOptions& options = {});
 
 }  // namespace autolr

@@ -28,12 +28,16 @@ enum class Method {
   Valley,      ///< fastai's default: inside the longest descending run
   Slide,       ///< fastai's interval slide rule (lr_diff 15, threshold 0.005)
   SlideForum,  ///< the original forum slide rule (lr_diff 15, loss_threshold 0.05)
+  /// Not a max LR: where the descent starts (the first point 10% of the way
+  /// down from the start to the lowest loss), the lower end of a
+  /// discriminative slice(lo, hi). Not in all_methods().
+  DescentStart,
 };
 std::string to_string(Method method);
-/// Accepts "minimum", "steep", "valley", "slide", "slide-forum".
+/// Accepts "minimum", "steep", "valley", "slide", "slide-forum", "descent-start".
 /// Throws InvalidArgument naming `method`, its value and the valid names.
 Method method_from_string(const std::string& name);
-/// Every method, in the order above.
+/// The methods that suggest a max LR, in the order above (all but DescentStart).
 const std::vector<Method>& all_methods();
 
 enum class WarningKind {
@@ -115,6 +119,7 @@ Suggestion suggest_slide(const std::vector<double>& lrs, const std::vector<doubl
                          const SlideOptions& options = {});
 Suggestion suggest_slide_forum(const std::vector<double>& lrs, const std::vector<double>& losses,
                                const SlideForumOptions& options = {});
+Suggestion suggest_descent_start(const std::vector<double>& lrs, const std::vector<double>& losses);
 
 /// The loss series `series` selects on `curve`.
 const std::vector<double>& select_losses(const LRCurve& curve, LossSeries series);

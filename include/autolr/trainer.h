@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "autolr/arg.h"
+#include "autolr/auto_fit.h"
 #include "autolr/batch.h"
 #include "autolr/callback.h"
 #include "autolr/curve.h"
@@ -94,10 +95,20 @@ class Trainer {
   /// Trains `epochs` epochs under a one-cycle schedule (OneCycleLR stepped
   /// after every optimizer step). The step count comes from `options` when it
   /// has one, else from the training data's size() and the accumulation.
+  /// Returns the options with the step count it used.
   /// Throws InvalidArgument when neither says how many steps there are, and as OneCycleLR.
-  void fit_one_cycle(int64_t epochs, OneCycleOptions options);
+  OneCycleOptions fit_one_cycle(int64_t epochs, OneCycleOptions options);
   /// The same with PyTorch's defaults and one max LR for every group.
-  void fit_one_cycle(int64_t epochs, double max_lr) { fit_one_cycle(epochs, OneCycleOptions(max_lr)); }
+  OneCycleOptions fit_one_cycle(int64_t epochs, double max_lr) {
+    return fit_one_cycle(epochs, OneCycleOptions(max_lr));
+  }
+
+  /// Range test, suggestion (options.method), then fit_one_cycle(epochs) with
+  /// the suggested max LR (spread over the groups by options.group_ratio).
+  /// When the suggestion has no answer, it does not train: the report says
+  /// why (report.trained is false). Model and optimizer are as the range
+  /// test found them before the fit starts.
+  AutoFitReport auto_fit(int64_t epochs, const AutoFitOptions& options = {});
 
   /// Runs the LR range test (LRFinder) on the training data, restarting it
   /// if it runs out before num_iter steps, and returns the curve. Model,

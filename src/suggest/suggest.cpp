@@ -19,11 +19,9 @@ struct Names {
   Method method;
   const char* name;
 };
-constexpr Names kMethodNames[] = {{Method::Minimum, "minimum"},
-                                  {Method::Steep, "steep"},
-                                  {Method::Valley, "valley"},
-                                  {Method::Slide, "slide"},
-                                  {Method::SlideForum, "slide-forum"}};
+constexpr Names kMethodNames[] = {{Method::Minimum, "minimum"},        {Method::Steep, "steep"},
+                                  {Method::Valley, "valley"},          {Method::Slide, "slide"},
+                                  {Method::SlideForum, "slide-forum"}, {Method::DescentStart, "descent-start"}};
 
 // fastai's lr_find trims [num_it // 10 : -5]; the forum rule read the whole curve.
 struct Trim {
@@ -61,6 +59,8 @@ Suggestion run_method(Method method, const std::vector<double>& lrs, const std::
       return suggest_slide(lrs, losses, options.slide());
     case Method::SlideForum:
       return suggest_slide_forum(lrs, losses, options.slide_forum());
+    case Method::DescentStart:
+      return suggest_descent_start(lrs, losses);
   }
   throw InvalidArgument(fmt::format("suggest: method = {}, expected a known method", static_cast<int>(method)));
 }
@@ -83,7 +83,7 @@ Method method_from_string(const std::string& name) {
     if (name == entry.name) return entry.method;
   }
   throw InvalidArgument(
-      fmt::format("method = \"{}\", expected one of minimum, steep, valley, slide, slide-forum", name));
+      fmt::format("method = \"{}\", expected one of minimum, steep, valley, slide, slide-forum, descent-start", name));
 }
 
 const std::vector<Method>& all_methods() {

@@ -1,0 +1,57 @@
+#pragma once
+/// auto_fit: range test -> suggestion -> one-cycle fit, in one call, with a
+/// report of what was decided and why. Used through Trainer::auto_fit.
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autolr/arg.h"
+#include "autolr/curve.h"
+#include "autolr/lr_finder.h"
+#include "autolr/one_cycle.h"
+#include "autolr/suggest.h"
+
+namespace autolr {
+
+struct EpochRecord;
+
+struct AutoFitOptions {
+  AUTOLR_ARG(LRFinderOptions, range_test) = {};
+  /// The suggester whose answer becomes the max LR; every method is reported.
+  AUTOLR_ARG(Method, method) = Method::Valley;
+  AUTOLR_ARG(SuggestOptions, suggest) = {};
+  /// The schedule; its max_lr is replaced by the suggestion. PyTorch's
+  /// defaults unless set (OneCycleOptions::fastai(...) for fastai's).
+  AUTOLR_ARG(OneCycleOptions, one_cycle) = OneCycleOptions(1.0);
+  /// Discriminative LRs: with several param groups (earliest layers first),
+  /// max LRs spread geometrically from hi/group_ratio (first group) to hi
+  /// (last group), as fastai's slice(hi/group_ratio, hi). 1: one LR for all.
+  AUTOLR_ARG(double, group_ratio) = 1.0;
+  /// Print the report to stdout when done.
+  AUTOLR_ARG(bool, print) = true;
+};
+
+struct AutoFitReport {
+  LRCurve curve;
+  std::vector<Suggestion> suggestions;  ///< every method, all_methods() order
+  Suggestion chosen;                    ///< the configured method's answer
+  Suggestion descent_start;             ///< the suggested lower end of a slice(lo, hi)
+  std::vector<double> group_max_lrs;    ///< the max LR of each param group; empty when not trained
+  bool trained = false;                 ///< false when the suggestion had no answer
+  std::string decision;                 ///< why this LR, or why no fit
+  std::vector<EpochRecord> history;     ///< the one-cycle fit's epochs
+  std::optional<OneCycleOptions> schedule;
+
+  /// The report as text: curve, every suggestion, the choice and why,
+  /// warnings, the schedule, the epochs.
+  std::string text() const;
+};
+
+/// max LR of each of `groups` groups, geometric from hi/ratio to hi (fastai's even_mults).
+/// Throws InvalidArgument for hi <= 0, ratio < 1 or groups < 1.
+std::vector<double> discriminative_lrs(double hi, double ratio, std::size_t groups);
+
+}  // namespace autolr

@@ -1,0 +1,107 @@
+#include "cli/schedule_command.h"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "autolr/error.h"
+#include "autolr/one_cycle_schedule.h"
+#include "autolr/plot.h"
+
+namespace autolr::cli {
+namespace {
+
+struct ScheduleArguments {
+  double max_lr = 0;
+  std::optional<int64_t> total_steps, epochs, steps_per_epoch;
+  std::optional<double> pct_start, div_factor, final_div_factor, base_momentum, max_momentum;
+  std::optional<std::string> anneal;
+  bool three_phase = false;
+  std::string preset = "pytorch";
+  std::string plot;
+};
+
+[[noreturn]] void bad_option(const std::string& option, const std::string& value, const std::string& expected) {
+  throw InvalidArgument(fmt::format("{} = {}: expected {}", option, value, expected));
+}
+
+OneCycleOptions options_from(const ScheduleArguments& a) {
+  if (a.preset != "pytorch" && a.preset != "fastai") bad_option("--preset", a.preset, "pytorch or fastai");
+  if (a.total_steps && (a.epochs || a.steps_per_epoch)) {
+    bad_option("--total-steps", std::to_string(*a.total_steps),
+               "either --total-steps or --epochs with --steps-per-epoch");
+  }
+  OneCycleOptions o = a.preset == "fastai" ? OneCycleOptions::fastai({a.max_lr}) : OneCycleOptions(a.max_lr);
+  o.total_steps(a.total_steps).epochs(a.epochs).steps_per_epoch(a.steps_per_epoch).three_phase(a.three_phase);
+  if (a.pct_start) o.pct_start(*a.pct_start);
+  if (a.div_factor) o.div_factor(*a.div_factor);
+  if (a.final_div_factor) o.final_div_factor(*a.final_div_factor);
+  if (a.base_momentum) o.base_momentum(*a.base_momentum);
+  if (a.max_momentum) o.max_momentum(*a.max_momentum);
+  if (a.anneal) {
+    if (*a.anneal != "cos" && *a.anneal != "linear") bad_option("--anneal", *a.anneal, "cos or linear");
+    o.anneal(*a.anneal == "cos" ? Anneal::Cos : Anneal::Linear);
+  }
+  return o;
+}
+
+// The library names options as OneCycleOptions does; the command line has dashes.
+std::string as_flag(std::string message) {
+  for (const auto& [name, flag] :
+       {std::pair{"OneCycleOptions: total_steps", "--total-steps"}, std::pair{"OneCycleOptions: epochs", "--epochs"},
+        std::pair{"OneCycleOptions: steps_per_epoch", "--steps-per-epoch"},
+        std::pair{"OneCycleOptions: pct_start", "--pct-start"}, std::pair{"OneCycleOptions: max_lr[0]", "--max-lr"},
+        std::pair{"OneCycleOptions: div_factor", "--div-factor"},
+        std::pair{"OneCycleOptions: final_div_factor", "--final-div-factor"},
+        std::pair{"OneCycleOptions: base_momentum", "--base-momentum"},
+        std::pair{"OneCycleOptions: max_momentum", "--max-momentum"}}) {
+    if (message.rfind(name, 0) == 0) return flag + message.substr(std::string(name).size());
+  }
+  return message;
+}
+
+int run_schedule(const ScheduleArguments& args) {
+  std::optional<OneCycleSchedule> schedule;
+  try {
+    schedule.emplace(options_from(args));
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(as_flag(e.what()));
+  }
+  std::string out = "step,lr,momentum\n";
+  for (int64_t step = 0; step < schedule->total_steps(); ++step) {
+    out += fmt::format("{},{:.17g},{:.17g}\n", step, schedule->lr(step), schedule->momentum(step));
+  }
+  std::cout << out;
+  if (!args.plot.empty()) {
+    write_schedule_svg(args.plot, *schedule, PlotOptions().title(fmt::format("one cycle, max lr {}", args.max_lr)));
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_schedule_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ScheduleArguments>();
+  CLI::App* cmd =
+      app.add_subcommand("schedule", "Print a one-cycle schedule (PyTorch's OneCycleLR) as CSV step,lr,momentum");
+  cmd->add_option("--max-lr", args->max_lr, "peak learning rate")->required();
+  cmd->add_option("--total-steps", args->total_steps, "steps in the schedule");
+  cmd->add_option("--epochs", args->epochs, "epochs (with --steps-per-epoch)");
+  cmd->add_option("--steps-per-epoch", args->steps_per_epoch, "optimizer steps per epoch (with --epochs)");
+  cmd->add_option("--pct-start", args->pct_start, "fraction of steps warming up (0.3; fastai 0.25)");
+  cmd->add_option("--anneal", args->anneal, "cos|linear (cos)");
+  cmd->add_option("--div-factor", args->div_factor, "initial lr = max lr / div factor (25)");
+  cmd->add_option("--final-div-factor", args->final_div_factor, "final lr = initial lr / this (1e4; fastai 4000)");
+  cmd->add_flag("--three-phase", args->three_phase, "warm up, come back down symmetrically, then anneal");
+  cmd->add_option("--base-momentum", args->base_momentum, "lowest momentum (0.85)");
+  cmd->add_option("--max-momentum", args->max_momentum, "highest momentum (0.95)");
+  cmd->add_option("--preset", args->preset, "pytorch|fastai: the defaults above (pytorch)");
+  cmd->add_option("--plot", args->plot, "write an SVG of the LR and momentum");
+  cmd->callback([args, &exit_code] { exit_code = run_schedule(*args); });
+}
+
+}  // namespace autolr::cli

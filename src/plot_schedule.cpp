@@ -1,0 +1,62 @@
+// The one-cycle schedule as a picture: LR and momentum against the step.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "autolr/error.h"
+#include "autolr/plot.h"
+#include "check.h"
+#include "svg_canvas.h"
+
+namespace autolr {
+namespace {
+
+using detail::Box;
+using detail::Scale;
+
+void draw_series(detail::SvgCanvas& svg, const Box& box, const std::vector<double>& values, const std::string& label,
+                 const char* color) {
+  const auto [low, high] = std::minmax_element(values.begin(), values.end());
+  const double pad = 0.05 * (*high - *low);
+  const Scale x(0, static_cast<double>(std::max<std::size_t>(values.size(), 2) - 1), box.left, box.right(), false);
+  const Scale y(*low - pad, *high + pad, box.bottom(), box.top, false);
+  detail::draw_axes(svg, box, x, y, "step", label);
+  std::vector<std::pair<double, double>> points;
+  for (std::size_t i = 0; i < values.size(); ++i) points.emplace_back(x(static_cast<double>(i)), y(values[i]));
+  svg.polyline(points, fmt::format("stroke:{};stroke-width:2", color));
+}
+
+}  // namespace
+
+std::string render_schedule_svg(const OneCycleSchedule& schedule, const PlotOptions& options) {
+  AUTOLR_CHECK_ARGUMENT(options.width() >= 300, "render_schedule_svg", "width", std::to_string(options.width()),
+                        "at least 300");
+  AUTOLR_CHECK_ARGUMENT(options.height() >= 300, "render_schedule_svg", "height", std::to_string(options.height()),
+                        "at least 300");
+  std::vector<double> lrs, momentums;
+  for (int64_t step = 0; step < schedule.total_steps(); ++step) {
+    lrs.push_back(schedule.lr(step));
+    momentums.push_back(schedule.momentum(step));
+  }
+  const double w = options.width();
+  const double h = options.height();
+  detail::SvgCanvas svg(options.width(), options.height());
+  svg.text(w / 2, 26, options.title(), "font-size:16px;font-weight:bold;fill:#111", "middle");
+  const double panel = (h - 40 - 2 * 60) * 0.5;
+  draw_series(svg, Box{80, 44, w - 110, panel}, lrs, "learning rate", "#1f77b4");
+  draw_series(svg, Box{80, 44 + panel + 60, w - 110, panel}, momentums, "momentum / beta1", "#d62728");
+  return svg.finish();
+}
+
+void write_schedule_svg(const std::string& path, const OneCycleSchedule& schedule, const PlotOptions& options) {
+  const std::string svg = render_schedule_svg(schedule, options);
+  std::ofstream file(path);
+  if (!file) throw FormatError(fmt::format("{}: cannot open the file for writing", path));
+  file << svg;
+  file.flush();
+  if (!file) throw FormatError(fmt::format("{}: writing the plot failed", path));
+}
+
+}  // namespace autolr

@@ -1,0 +1,114 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "autolr/error.h"
+#include "autolr/trainer.h"
+#include "test_support.h"
+#include "torch_support.h"
+
+namespace autolr {
+namespace {
+
+constexpr int64_t kEpochs = 3;
+
+// One fresh setup per fit, from the same seed: the same initial weights for
+// the grid and for auto_fit.
+struct Problem {
+  test::Classifier model;
+  std::unique_ptr<torch::optim::SGD> optimizer;
+  std::unique_ptr<Trainer> trainer;
+  Problem() {
+    torch::manual_seed(3);
+    model = test::Classifier();
+    optimizer = std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+    trainer = std::make_unique<Trainer>(model, *optimizer, test::cross_entropy,
+                                        batches(test::classification_batches(30, 32, 8, 3, 1)),
+                                        TrainerOptions().progress(false));
+    trainer->set_validation_data(batches(test::classification_batches(4, 128, 8, 3, 2)));
+  }
+};
+
+// Regret = final validation loss at auto_fit's LR / the best of a one-cycle
+// grid (4 LRs per decade) from the same initial weights. Measured here:
+// minimum 1.00, valley 1.16 (valley is conservative on short fits; the
+// suggester of issue 6 is meant to close that gap).
+TEST(AutoFit, LandsWithinAFewPercentOfTheBestFinalLossOfAnLrGrid) {
+  double best = INFINITY, best_lr = 0;
+  for (int i = 0; i <= 16; ++i) {  // 1e-3 .. 10
+    const double lr = 1e-3 * std::pow(10.0, i / 4.0);
+    Problem p;
+    p.trainer->fit_one_cycle(kEpochs, lr);
+    const double loss = *p.trainer->history().back().valid_loss;
+    if (std::isfinite(loss) && loss < best) {
+      best = loss;
+      best_lr = lr;
+    }
+  }
+  const auto regret = [&](Method method) {
+    Problem p;
+    const AutoFitReport report = p.trainer->auto_fit(kEpochs, AutoFitOptions().print(false).method(method));
+    EXPECT_TRUE(report.trained) << report.decision;
+    const double loss = report.trained ? *report.history.back().valid_loss : INFINITY;
+    std::printf("%s: lr %.4g, final valid loss %.4f, regret %.4f (grid best lr %.4g, loss %.4f)\n",
+                to_string(method).c_str(), report.chosen.lr.value_or(0), loss, loss / best, best_lr, best);
+    return loss / best;
+  };
+  EXPECT_LE(regret(Method::Minimum), 1.05);
+  EXPECT_LE(regret(Method::Valley), 1.25);
+}
+
+TEST(AutoFit, ReportsEverySuggestionTheScheduleAndTheEpochs) {
+  Problem p;
+  const AutoFitReport report = p.trainer->auto_fit(2, AutoFitOptions().print(false).method(Method::Minimum));
+  ASSERT_TRUE(report.trained);
+  EXPECT_EQ(report.suggestions.size(), all_methods().size());
+  EXPECT_EQ(report.chosen.method, Method::Minimum);
+  EXPECT_EQ(report.group_max_lrs, std::vector<double>{*report.chosen.lr});
+  ASSERT_TRUE(report.schedule);
+  EXPECT_EQ(report.schedule->total_steps(), 60);
+  EXPECT_EQ(report.history.size(), 2u);
+  const std::string text = report.text();
+  for (const char* part :
+       {"range test:", "valley", "slide-forum", "descent-start", "decision: max lr", "one cycle:", "epoch 2:"}) {
+    EXPECT_NE(text.find(part), std::string::npos) << part << "\n" << text;
+  }
+}
+
+TEST(AutoFit, DoesNotTrainWhenTheSuggestionHasNoAnswer) {
+  Problem p;
+  const auto before = test::capture(*p.model, *p.optimizer);
+  // Three steps: after fastai's trimming nothing is left to suggest on.
+  const AutoFitReport report =
+      p.trainer->auto_fit(2, AutoFitOptions().print(false).range_test(LRFinderOptions().num_iter(3).progress(false)));
+  EXPECT_FALSE(report.trained);
+  EXPECT_NE(report.decision.find("has no answer"), std::string::npos) << report.decision;
+  EXPECT_TRUE(report.history.empty());
+  EXPECT_TRUE(test::identical(before, test::capture(*p.model, *p.optimizer))) << "nothing trained";
+}
+
+TEST(AutoFit, SpreadsDiscriminativeLrsGeometricallyOverGroups) {
+  const auto lrs = discriminative_lrs(1e-2, 100, 3);
+  ASSERT_EQ(lrs.size(), 3u);
+  EXPECT_DOUBLE_EQ(lrs[0], 1e-4);
+  EXPECT_DOUBLE_EQ(lrs[1], 1e-3);
+  EXPECT_EQ(lrs[2], 1e-2);
+  EXPECT_EQ(discriminative_lrs(0.1, 10, 1), std::vector<double>{0.1});
+  EXPECT_THROW_WITH(discriminative_lrs(0.1, 0.5, 2), InvalidArgument, "ratio = 0.5, expected a finite value >= 1");
+  Problem p;
+  EXPECT_THROW_WITH(p.trainer->auto_fit(1, AutoFitOptions().print(false).group_ratio(0)), InvalidArgument, "ratio = 0");
+}
+
+TEST(DescentStart, IsWhereTheLossIsTenPercentOfTheWayDown) {
+  const std::vector<double> lrs = {1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1};
+  const Suggestion s = suggest_descent_start(lrs, {2.0, 1.99, 1.85, 1.2, 1.0, 3.0});
+  EXPECT_EQ(s.index, 2u);  // 2.0 - 0.1 * (2.0 - 1.0) = 1.9: first at or below is 1.85
+  EXPECT_EQ(s.lr, 1e-3);
+  EXPECT_FALSE(suggest_descent_start(lrs, {1, 2, 3, 4, 5, 6}).lr);
+}
+
+}  // namespace
+}  // namespace autolr
