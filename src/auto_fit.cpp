@@ -68,6 +68,8 @@ AutoFitReport Trainer::auto_fit(int64_t epochs, const AutoFitOptions& options) {
                         "a method that suggests a max LR");
   const std::size_t groups = optimizer_.param_groups().size();
   discriminative_lrs(1.0, options.group_ratio(), groups);  // checks group_ratio before anything runs
+  AUTOLR_CHECK_ARGUMENT(options.max_group_ratio() >= 1, "Trainer::auto_fit", "max_group_ratio",
+                        detail::format_double(options.max_group_ratio()), "a value >= 1");
 
   AutoFitReport report;
   report.curve = lr_find(options.range_test());
@@ -80,13 +82,24 @@ AutoFitReport Trainer::auto_fit(int64_t epochs, const AutoFitOptions& options) {
     report.decision = fmt::format("{} has no answer on this curve ({}); not training with a guessed LR",
                                   to_string(options.method()), why);
   } else {
-    report.group_max_lrs = discriminative_lrs(*report.chosen.lr, options.group_ratio(), groups);
-    report.decision =
-        fmt::format("max lr {:.4g} from {} (point {} of the curve){}", *report.chosen.lr, to_string(options.method()),
-                    *report.chosen.index,
-                    groups > 1 && options.group_ratio() > 1
-                        ? fmt::format(", spread over {} groups down to {:.4g}", groups, report.group_max_lrs.front())
-                        : "");
+    const double hi = *report.chosen.lr;
+    const bool lo_from_curve =
+        options.lower_end_from_curve() && groups > 1 && report.descent_start.lr && *report.descent_start.lr < hi;
+    const double curve_ratio = lo_from_curve ? hi / *report.descent_start.lr : 0;
+    const bool capped = lo_from_curve && curve_ratio > options.max_group_ratio();
+    const double ratio = lo_from_curve ? std::min(curve_ratio, options.max_group_ratio()) : options.group_ratio();
+    report.group_max_lrs = discriminative_lrs(hi, ratio, groups);
+    report.decision = fmt::format("max lr {:.4g} from {} (point {} of the curve)", hi, to_string(options.method()),
+                                  *report.chosen.index);
+    if (groups > 1 && ratio > 1) {
+      report.decision +=
+          fmt::format(", spread over {} groups down to {:.4g}{}", groups, report.group_max_lrs.front(),
+                      capped          ? fmt::format(" (the descent start, {:.4g}, is {:.0f}x lower: capped at "
+                                                             "max_group_ratio {:.4g})",
+                                                    *report.descent_start.lr, curve_ratio, options.max_group_ratio())
+                      : lo_from_curve ? " (the descent start)"
+                                      : "");
+    }
     if (!report.chosen.warnings.empty()) report.decision += "; see the warnings";
     OneCycleOptions schedule = options.one_cycle();
     schedule.max_lr(report.group_max_lrs);

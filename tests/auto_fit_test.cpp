@@ -102,6 +102,28 @@ TEST(AutoFit, SpreadsDiscriminativeLrsGeometricallyOverGroups) {
   EXPECT_THROW_WITH(p.trainer->auto_fit(1, AutoFitOptions().print(false).group_ratio(0)), InvalidArgument, "ratio = 0");
 }
 
+TEST(AutoFit, TakesTheSlicesLowerEndFromTheCurveCappedAtMaxGroupRatio) {
+  torch::manual_seed(3);
+  test::Classifier model;
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(model->hidden->parameters());
+  groups.emplace_back(model->head->parameters());
+  torch::optim::SGD optimizer(groups, torch::optim::SGDOptions(0.1).momentum(0.9));
+  Trainer trainer(model, optimizer, test::cross_entropy, batches(test::classification_batches(30, 32)),
+                  TrainerOptions().progress(false));
+  for (double cap : {1e9, 10.0}) {
+    const AutoFitReport report =
+        trainer.auto_fit(1, AutoFitOptions().print(false).lower_end_from_curve(true).max_group_ratio(cap));
+    ASSERT_TRUE(report.trained && report.descent_start.lr);
+    ASSERT_EQ(report.group_max_lrs.size(), 2u);
+    EXPECT_EQ(report.group_max_lrs[1], *report.chosen.lr);
+    const double hi = *report.chosen.lr, lo = *report.descent_start.lr;
+    const double expected = lo < hi ? std::max(lo, hi / cap) : hi;  // no slice when the descent starts above hi
+    EXPECT_NEAR(report.group_max_lrs[0], expected, 1e-12 * expected) << report.decision;
+    if (cap == 10.0) EXPECT_LT(report.group_max_lrs[0], hi) << "this curve descends from its start: a slice";
+  }
+}
+
 TEST(DescentStart, IsWhereTheLossIsTenPercentOfTheWayDown) {
   const std::vector<double> lrs = {1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1};
   const Suggestion s = suggest_descent_start(lrs, {2.0, 1.99, 1.85, 1.2, 1.0, 3.0});

@@ -30,6 +30,14 @@ struct AutoFitOptions {
   /// max LRs spread geometrically from hi/group_ratio (first group) to hi
   /// (last group), as fastai's slice(hi/group_ratio, hi). 1: one LR for all.
   AUTOLR_ARG(double, group_ratio) = 1.0;
+  /// Discriminative LRs with the lower end read off the curve: the first
+  /// group's max LR is the descent start (fastai's slice(lo, hi) with lo from
+  /// the curve); replaces group_ratio when the curve has one below hi.
+  AUTOLR_ARG(bool, lower_end_from_curve) = false;
+  /// The widest slice lower_end_from_curve may give, hi/lo; after unfreezing
+  /// the loss often falls slowly from the very start, and the descent start
+  /// is then far too low for the body. 100 is fastai's usual slice(hi/100, hi).
+  AUTOLR_ARG(double, max_group_ratio) = 100.0;
   /// Print the report to stdout when done.
   AUTOLR_ARG(bool, print) = true;
 };
