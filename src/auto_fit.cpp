@@ -32,7 +32,7 @@ std::vector<double> discriminative_lrs(double hi, double ratio, std::size_t grou
   return lrs;
 }
 
-std::string AutoFitReport::text() const {
+std::string AutoFitReport::suggestions_text() const {
   std::ostringstream out;
   out << fmt::format("range test: {} steps, lr {:.3g} to {:.3g}, {}\n", curve.size(),
                      curve.empty() ? 0.0 : curve.lrs().front(), curve.empty() ? 0.0 : curve.lrs().back(),
@@ -44,6 +44,12 @@ std::string AutoFitReport::text() const {
     for (const Warning& w : s.warnings) out << fmt::format("warning: {}: {}\n", to_string(s.method), w.message);
   }
   out << "decision: " << decision << '\n';
+  return out.str();
+}
+
+std::string AutoFitReport::text() const {
+  std::ostringstream out;
+  out << suggestions_text();
   if (schedule) {
     const OneCycleOptions& o = *schedule;
     out << fmt::format("one cycle: max lr {}, {} steps, pct_start {}, {}, div {}, final div {}{}\n",
@@ -81,6 +87,7 @@ AutoFitReport Trainer::auto_fit(int64_t epochs, const AutoFitOptions& options) {
     const std::string why = report.chosen.warnings.empty() ? "no reason given" : report.chosen.warnings[0].message;
     report.decision = fmt::format("{} has no answer on this curve ({}); not training with a guessed LR",
                                   to_string(options.method()), why);
+    if (options.before_fit()) options.before_fit()(report);
   } else {
     const double hi = *report.chosen.lr;
     const bool lo_from_curve =
@@ -101,6 +108,7 @@ AutoFitReport Trainer::auto_fit(int64_t epochs, const AutoFitOptions& options) {
                                       : "");
     }
     if (!report.chosen.warnings.empty()) report.decision += "; see the warnings";
+    if (options.before_fit()) options.before_fit()(report);
     OneCycleOptions schedule = options.one_cycle();
     schedule.max_lr(report.group_max_lrs);
     const std::size_t before = history_.size();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -190,6 +191,57 @@ TEST(CliSchedule, WritesAPlotThatRendersWhenAsked) {
   EXPECT_NE(svg.find("momentum / beta1"), std::string::npos);
   if (std::system("command -v rsvg-convert >/dev/null 2>&1") == 0) {
     EXPECT_EQ(std::system(("rsvg-convert -o '" + dir.file("s.png") + "' '" + dir.file("s.svg") + "'").c_str()), 0);
+  }
+}
+
+bool have_fashion_mnist() {
+  return std::system("test -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") == 0;
+}
+
+// Everything but the timings of a demo's report.json.
+std::string without_timings(std::string json) {
+  std::string out;
+  std::istringstream lines(json);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("\"seconds\"") == std::string::npos) out += line + "\n";
+  }
+  return out;
+}
+
+TEST(CliDemo, PrintsTheTableAndTestAccuracyWritesThePicturesAndIsReproducible) {
+  if (!have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  const std::string quick = " --model mlp --epochs 1 --no-progress --threads 2 --seed 5 --out-dir ";
+  const auto first = run_cli("demo" + quick + quoted(dir.file("a")));
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  for (const char* part : {"method", "minimum", "valley", "slide-forum", "decision: max lr", "epoch 1/1: train loss",
+                           "test accuracy"}) {
+    EXPECT_NE(first.out.find(part), std::string::npos) << part << "\n" << first.out;
+  }
+  for (const char* file : {"a/curve.csv", "a/lr_finder.svg", "a/report.json"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir.file(file))) << file;
+  }
+  EXPECT_NE(test::read_file(dir.file("a/report.json")).find("\"accuracy\""), std::string::npos);
+
+  const auto second = run_cli("demo" + quick + quoted(dir.file("b")));
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(without_timings(test::read_file(dir.file("a/report.json"))),
+            without_timings(test::read_file(dir.file("b/report.json"))))
+      << "same seed, same numbers";
+  EXPECT_EQ(test::read_file(dir.file("a/curve.csv")), test::read_file(dir.file("b/curve.csv")));
+}
+
+TEST(CliDemo, RejectsBadOptionsAndMissingDataWithExitTwo) {
+  for (const auto& [arguments, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--model resnet", "--model = resnet: expected cnn or mlp"},
+           {"--device tpu", "--device = tpu: expected cpu or cuda"},
+           {"--epochs 0", "--epochs = 0: expected at least 1"},
+           {"--batch-size 0", "--batch-size = 0: expected at least 1"},
+           {"--method descent-start", "--method = descent-start: expected one of minimum"},
+           {"--data-dir /nonexistent", "install Debian's dataset-fashion-mnist"}}) {
+    const auto r = run_cli("demo --no-progress " + arguments);
+    EXPECT_EQ(r.exit_code, 2) << arguments << r.out;
+    EXPECT_NE(r.err.find(message), std::string::npos) << arguments << ": " << r.err;
   }
 }
 

@@ -3,6 +3,7 @@
 /// report of what was decided and why. Used through Trainer::auto_fit.
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 namespace autolr {
 
 struct EpochRecord;
+struct AutoFitReport;
 
 struct AutoFitOptions {
   AUTOLR_ARG(LRFinderOptions, range_test) = {};
@@ -40,6 +42,9 @@ struct AutoFitOptions {
   AUTOLR_ARG(double, max_group_ratio) = 100.0;
   /// Print the report to stdout when done.
   AUTOLR_ARG(bool, print) = true;
+  /// Called with the report after the suggestion and before the fit (also
+  /// when there will be no fit): to show the suggestions or write plots first.
+  AUTOLR_ARG(std::function<void(const AutoFitReport&)>, before_fit) = nullptr;
 };
 
 struct AutoFitReport {
@@ -53,8 +58,9 @@ struct AutoFitReport {
   std::vector<EpochRecord> history;     ///< the one-cycle fit's epochs
   std::optional<OneCycleOptions> schedule;
 
-  /// The report as text: curve, every suggestion, the choice and why,
-  /// warnings, the schedule, the epochs.
+  /// The range test, every suggestion, warnings and the decision.
+  std::string suggestions_text() const;
+  /// All of it: suggestions_text(), the schedule and the epochs.
   std::string text() const;
 };
 

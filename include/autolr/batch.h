@@ -56,6 +56,23 @@ class VectorBatches : public BatchSource {
   std::size_t position_ = 0;
 };
 
+/// (inputs, targets) cut into batches in a new random order every epoch. The
+/// order is drawn from LibTorch's global generator, so torch::manual_seed
+/// fixes it and a range test's snapshot restores it.
+class ShuffledBatches : public BatchSource {
+ public:
+  /// Throws InvalidArgument for batch_size < 1, empty inputs or mismatched first dimensions.
+  ShuffledBatches(torch::Tensor inputs, torch::Tensor targets, int64_t batch_size);
+  void begin_epoch() override;
+  std::optional<Batch> next() override;
+  std::optional<int64_t> size() const override;
+
+ private:
+  torch::Tensor inputs_, targets_, order_;
+  int64_t batch_size_;
+  int64_t position_ = 0;
+};
+
 /// A LibTorch DataLoader (from torch::data::make_data_loader). Its batches may
 /// be stacked (`Example<>`, with the Stack transform) or a vector of examples,
 /// which are stacked here.

@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 
+#include "cli/demo_command.h"
 #include "cli/schedule_command.h"
 #include "cli/suggest_command.h"
 
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "autolr 0.1.0");
   app.require_subcommand(1);
   int exit_code = 0;
+  autolr::cli::add_demo_command(app, exit_code);
   autolr::cli::add_suggest_command(app, exit_code);
   autolr::cli::add_schedule_command(app, exit_code);
   try {

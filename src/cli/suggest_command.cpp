@@ -15,6 +15,7 @@
 #include "autolr/error.h"
 #include "autolr/plot.h"
 #include "autolr/suggest.h"
+#include "cli/json_output.h"
 #include "check.h"
 
 namespace autolr::cli {
@@ -89,17 +90,6 @@ SuggestOptions options_from(const SuggestArguments& args, const LRCurve& curve, 
     options.loss_series(LossSeries::Raw);
   }
   return options;
-}
-
-nlohmann::ordered_json to_json(const Suggestion& s) {
-  nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
-  for (const auto& w : s.warnings) warnings.push_back({{"kind", to_string(w.kind)}, {"message", w.message}});
-  nlohmann::ordered_json out = {{"method", to_string(s.method)},
-                                {"lr", s.lr ? nlohmann::ordered_json(*s.lr) : nlohmann::ordered_json(nullptr)},
-                                {"index", s.index ? nlohmann::ordered_json(*s.index) : nlohmann::ordered_json(nullptr)},
-                                {"warnings", warnings}};
-  if (s.evidence) out["evidence"] = {s.evidence->first, s.evidence->last};
-  return out;
 }
 
 void print_table(const SuggestArguments& args, const LRCurve& curve, const std::vector<Suggestion>& suggestions) {
