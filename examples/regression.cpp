@@ -4,13 +4,12 @@
 //
 //   build/examples/regression [epochs]
 
+#include <autolr/trainer.h>
+#include <torch/torch.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-
-#include <torch/torch.h>
-
-#include <autolr/trainer.h>
 
 int main(int argc, char** argv) {
   const int64_t epochs = argc > 1 ? std::atoll(argv[1]) : 5;
@@ -28,12 +27,14 @@ int main(int argc, char** argv) {
                               torch::nn::Linear(64, 1));
   torch::optim::Adam optimizer(model->parameters(), 1e-3);
   autolr::Trainer trainer(
-      model, optimizer, [](const torch::Tensor& out, const torch::Tensor& target) { return torch::mse_loss(out, target); },
+      model, optimizer,
+      [](const torch::Tensor& out, const torch::Tensor& target) { return torch::mse_loss(out, target); },
       autolr::batches(autolr::split_into_batches(x, y, 64)), autolr::TrainerOptions().progress(false));
   trainer.set_validation_data(autolr::batches(autolr::split_into_batches(x_valid, y_valid, 256)));
 
   const double before = trainer.evaluate(*autolr::batches(autolr::split_into_batches(x_valid, y_valid, 256))).loss;
-  const autolr::AutoFitReport report = trainer.auto_fit(epochs, autolr::AutoFitOptions().method(autolr::Method::Minimum));
+  const autolr::AutoFitReport report =
+      trainer.auto_fit(epochs, autolr::AutoFitOptions().method(autolr::Method::Minimum));
   if (!report.trained) return 1;
   const double after = *report.history.back().valid_loss;
   std::printf("validation RMSE %.1f -> %.1f\n", std::sqrt(before), std::sqrt(after));

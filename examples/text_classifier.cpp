@@ -5,12 +5,11 @@
 //
 //   build/examples/text_classifier [epochs]
 
-#include <cstdio>
-#include <cstdlib>
-
+#include <autolr/trainer.h>
 #include <torch/torch.h>
 
-#include <autolr/trainer.h>
+#include <cstdio>
+#include <cstdlib>
 
 namespace {
 
@@ -42,7 +41,8 @@ autolr::Batch make_batch(int64_t documents) {
 
 struct ClassifierImpl : torch::nn::Module {
   ClassifierImpl()
-      : bag(register_module("bag", torch::nn::EmbeddingBag(torch::nn::EmbeddingBagOptions(kVocabulary, 32).mode(torch::kMean)))),
+      : bag(register_module(
+            "bag", torch::nn::EmbeddingBag(torch::nn::EmbeddingBagOptions(kVocabulary, 32).mode(torch::kMean)))),
         head(register_module("head", torch::nn::Linear(32, kClasses))) {}
   torch::nn::EmbeddingBag bag;
   torch::nn::Linear head;
@@ -60,7 +60,6 @@ int main(int argc, char** argv) {
 
   Classifier model;
   torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-3));
-  // [readme-text]
   autolr::Trainer trainer(
       model.ptr(),
       [&](const autolr::Batch& b) { return model->head(model->bag(b.inputs.at("tokens"), b.inputs.at("offsets"))); },
@@ -69,9 +68,9 @@ int main(int argc, char** argv) {
         return torch::nn::functional::cross_entropy(output, b.target);
       },
       autolr::batches(train), autolr::TrainerOptions().progress(false));
-  // [readme-text]
   trainer.set_validation_data(autolr::batches(valid));
   trainer.set_metric(autolr::accuracy());
-  const autolr::AutoFitReport report = trainer.auto_fit(epochs, autolr::AutoFitOptions().method(autolr::Method::Minimum));
+  const autolr::AutoFitReport report =
+      trainer.auto_fit(epochs, autolr::AutoFitOptions().method(autolr::Method::Minimum));
   return report.trained && *report.history.back().metric > 0.5 ? 0 : 1;
 }

@@ -13,11 +13,11 @@ namespace {
 // Shared by the sources that cut (inputs, targets) into batches.
 void check_examples(const char* where, const torch::Tensor& inputs, const torch::Tensor& targets, int64_t batch_size) {
   AUTOLR_CHECK_ARGUMENT(batch_size >= 1, where, "batch_size", std::to_string(batch_size), "at least 1");
-  AUTOLR_CHECK_ARGUMENT(
-      inputs.defined() && inputs.dim() > 0 && inputs.size(0) > 0, where, "inputs.size(0)",
-      inputs.defined() && inputs.dim() > 0 ? std::to_string(inputs.size(0)) : "none", "at least one example");
-  AUTOLR_CHECK_ARGUMENT(targets.defined() && targets.dim() > 0 && targets.size(0) == inputs.size(0),
-                        where, "targets.size(0)",
+  AUTOLR_CHECK_ARGUMENT(inputs.defined() && inputs.dim() > 0 && inputs.size(0) > 0, where, "inputs.size(0)",
+                        inputs.defined() && inputs.dim() > 0 ? std::to_string(inputs.size(0)) : "none",
+                        "at least one example");
+  AUTOLR_CHECK_ARGUMENT(targets.defined() && targets.dim() > 0 && targets.size(0) == inputs.size(0), where,
+                        "targets.size(0)",
                         targets.defined() && targets.dim() > 0 ? std::to_string(targets.size(0)) : "none",
                         fmt::format("{} (inputs.size(0))", inputs.size(0)));
 }

@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 
 #include "autolr/error.h"
 #include "check.h"
 #include "suggest/curve_checks.h"
 #include "svg_canvas.h"
+#include "text_file.h"
 
 namespace autolr {
 namespace {
@@ -168,11 +168,7 @@ std::string render_svg(const LRCurve& curve, const std::vector<Suggestion>& sugg
 void write_svg(const std::string& path, const LRCurve& curve, const std::vector<Suggestion>& suggestions,
                const PlotOptions& options) {
   const std::string svg = render_svg(curve, suggestions, options);
-  std::ofstream file(path);
-  if (!file) throw FormatError(fmt::format("{}: cannot open the file for writing", path));
-  file << svg;
-  file.flush();
-  if (!file) throw FormatError(fmt::format("{}: writing the plot failed", path));
+  detail::write_text_file(path, svg);
 }
 
 }  // namespace autolr

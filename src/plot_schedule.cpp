@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 
 #include "autolr/error.h"
 #include "autolr/plot.h"
 #include "check.h"
 #include "svg_canvas.h"
+#include "text_file.h"
 
 namespace autolr {
 namespace {
@@ -52,11 +52,7 @@ std::string render_schedule_svg(const OneCycleSchedule& schedule, const PlotOpti
 
 void write_schedule_svg(const std::string& path, const OneCycleSchedule& schedule, const PlotOptions& options) {
   const std::string svg = render_schedule_svg(schedule, options);
-  std::ofstream file(path);
-  if (!file) throw FormatError(fmt::format("{}: cannot open the file for writing", path));
-  file << svg;
-  file.flush();
-  if (!file) throw FormatError(fmt::format("{}: writing the plot failed", path));
+  detail::write_text_file(path, svg);
 }
 
 }  // namespace autolr

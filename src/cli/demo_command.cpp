@@ -1,25 +1,27 @@
 #include "cli/demo_command.h"
 
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <thread>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <thread>
 
 #include "autolr/curve_csv.h"
 #include "autolr/error.h"
 #include "autolr/fashion_mnist.h"
 #include "autolr/plot.h"
 #include "autolr/trainer.h"
+#include "cli/bad_option.h"
 #include "cli/demo_models.h"
 #include "cli/json_output.h"
+#include "text_file.h"
 
 namespace autolr::cli {
 namespace {
@@ -47,13 +49,10 @@ struct DemoArguments {
   bool no_progress = false;
 };
 
-[[noreturn]] void bad_option(const std::string& option, const std::string& value, const std::string& expected) {
-  throw InvalidArgument(fmt::format("{} = {}: expected {}", option, value, expected));
-}
-
 void check(const DemoArguments& a) {
   if (a.device != "cpu" && a.device != "cuda") bad_option("--device", a.device, "cpu or cuda");
-  if (a.device == "cuda" && !torch::cuda::is_available()) bad_option("--device", a.device, "a CUDA device; none is available");
+  if (a.device == "cuda" && !torch::cuda::is_available())
+    bad_option("--device", a.device, "a CUDA device; none is available");
   if (a.epochs < 1) bad_option("--epochs", std::to_string(a.epochs), "at least 1");
   if (a.batch_size < 1) bad_option("--batch-size", std::to_string(a.batch_size), "at least 1");
   if (a.threads < 0) bad_option("--threads", std::to_string(a.threads), "0 (all cores) or more");
@@ -80,12 +79,6 @@ class EpochPrinter : public Callback {
  private:
   const Trainer& trainer_;
 };
-
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream file(path);
-  file << text;
-  if (!file) throw FormatError(fmt::format("{}: cannot write the file", path.string()));
-}
 
 // The picture of the range test, and a PNG of it when rsvg-convert is there.
 std::vector<std::string> write_pictures(const fs::path& out, const AutoFitReport& report) {
@@ -116,7 +109,11 @@ nlohmann::ordered_json report_json(const DemoArguments& a, const AutoFitReport& 
                       {"seconds", e.seconds}});
   }
   nlohmann::ordered_json out = {
-      {"data", {{"directory", a.data_dir}, {"train", 60000 - kValidationImages}, {"valid", kValidationImages}, {"test", 10000}}},
+      {"data",
+       {{"directory", a.data_dir},
+        {"train", 60000 - kValidationImages},
+        {"valid", kValidationImages},
+        {"test", 10000}}},
       {"model", a.model},
       {"device", a.device},
       {"seed", a.seed},
@@ -144,8 +141,11 @@ nlohmann::ordered_json report_json(const DemoArguments& a, const AutoFitReport& 
 int run_demo(const DemoArguments& a) {
   check(a);
   const auto started = std::chrono::steady_clock::now();
-  const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
-  torch::set_num_threads(a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  torch::set_num_threads(a.threads > 0 ? a.threads
+                                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   torch::manual_seed(static_cast<uint64_t>(a.seed));
   const torch::Device device(a.device == "cuda" ? torch::kCUDA : torch::kCPU);
 
@@ -155,9 +155,9 @@ int run_demo(const DemoArguments& a) {
   const auto order = torch::randperm(train.images.size(0), torch::kLong);
   const auto valid_rows = order.narrow(0, 0, kValidationImages);
   const auto train_rows = order.narrow(0, kValidationImages, train.images.size(0) - kValidationImages);
-  std::cout << fmt::format("Fashion-MNIST from {}: {} training, {} validation, {} test images; model {}, {} thread(s)\n",
-                           a.data_dir, train_rows.size(0), kValidationImages, test.images.size(0), a.model,
-                           torch::get_num_threads());
+  std::cout << fmt::format(
+      "Fashion-MNIST from {}: {} training, {} validation, {} test images; model {}, {} thread(s)\n", a.data_dir,
+      train_rows.size(0), kValidationImages, test.images.size(0), a.model, torch::get_num_threads());
 
   auto model = make_demo_model(a.model);
   torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9).weight_decay(5e-4));
@@ -176,8 +176,8 @@ int run_demo(const DemoArguments& a) {
 
   const fs::path out(a.out_dir);
   fs::create_directories(out);
-  const AutoFitOptions options = AutoFitOptions().method(method_from_string(a.method)).print(false).before_fit(
-      [&](const AutoFitReport& report) {
+  const AutoFitOptions options =
+      AutoFitOptions().method(method_from_string(a.method)).print(false).before_fit([&](const AutoFitReport& report) {
         std::cout << report.suggestions_text();
         for (const auto& path : write_pictures(out, report)) std::cout << "wrote " << path << '\n';
         if (report.trained || report.group_max_lrs.size() > 0) {
@@ -196,7 +196,7 @@ int run_demo(const DemoArguments& a) {
     std::cout << "no learning rate: not training (see the decision above)\n";
   }
   const fs::path json = out / "report.json";
-  write_text(json, report_json(a, report, test_result, elapsed()).dump(2) + "\n");
+  detail::write_text_file(json.string(), report_json(a, report, test_result, elapsed()).dump(2) + "\n");
   std::cout << "wrote " << json.string() << '\n';
   return report.trained ? 0 : 1;
 }

@@ -1,9 +1,9 @@
 #pragma once
 // The demo's models for 28x28 grey images, 10 classes.
 
-#include <string>
-
 #include <torch/torch.h>
+
+#include <string>
 
 namespace autolr::cli {
 

@@ -11,6 +11,7 @@
 #include "autolr/error.h"
 #include "autolr/one_cycle_schedule.h"
 #include "autolr/plot.h"
+#include "cli/bad_option.h"
 
 namespace autolr::cli {
 namespace {
@@ -24,10 +25,6 @@ struct ScheduleArguments {
   std::string preset = "pytorch";
   std::string plot;
 };
-
-[[noreturn]] void bad_option(const std::string& option, const std::string& value, const std::string& expected) {
-  throw InvalidArgument(fmt::format("{} = {}: expected {}", option, value, expected));
-}
 
 OneCycleOptions options_from(const ScheduleArguments& a) {
   if (a.preset != "pytorch" && a.preset != "fastai") bad_option("--preset", a.preset, "pytorch or fastai");

@@ -15,8 +15,9 @@
 #include "autolr/error.h"
 #include "autolr/plot.h"
 #include "autolr/suggest.h"
-#include "cli/json_output.h"
 #include "check.h"
+#include "cli/bad_option.h"
+#include "cli/json_output.h"
 
 namespace autolr::cli {
 namespace {
@@ -36,10 +37,6 @@ struct SuggestArguments {
 };
 
 // Thrown for a bad option value; main prints it on one line and exits 2.
-[[noreturn]] void bad_option(const std::string& option, const std::string& value, const std::string& expected) {
-  throw InvalidArgument(fmt::format("{} = {}: expected {}", option, value, expected));
-}
-
 std::vector<Method> methods_from(const std::string& name) {
   if (name == "all") return all_methods();
   try {
