@@ -30,6 +30,7 @@ std::vector<double> Scale::ticks() const {
   if (log_) {
     const double span = high_ - low_;
     const int step = std::max(1, static_cast<int>(std::ceil(span / 8)));  // at most ~8 decade labels
+    if (!std::isfinite(low_) || !std::isfinite(high_)) return values;
     for (int e = static_cast<int>(std::ceil(low_ - 1e-9)); e <= static_cast<int>(std::floor(high_ + 1e-9)); ++e) {
       if (e % step == 0) values.push_back(std::pow(10.0, e));
     }
@@ -42,7 +43,9 @@ std::vector<double> Scale::ticks() const {
     step = factor * magnitude;
     if (step >= raw_step) break;
   }
-  for (double v = std::ceil(low_ / step) * step; v <= high_ + step * 1e-9; v += step) {
+  // A range so small (or so large) that the step underflows or overflows gets no ticks, not an endless loop.
+  if (!(step > 0) || !std::isfinite(step) || !std::isfinite(low_) || !std::isfinite(high_)) return values;
+  for (double v = std::ceil(low_ / step) * step; v <= high_ + step * 1e-9 && values.size() < 50; v += step) {
     values.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
   }
   return values;

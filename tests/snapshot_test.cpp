@@ -117,11 +117,11 @@ TEST(Snapshot, AnExceptionAtStepKLeavesEverythingBitIdenticalAndReachesTheCaller
               auto loss = test::cross_entropy(s.model->forward(torch::randn({8, 8})), torch::zeros({8}, torch::kLong));
               loss.backward();
               s.optimizer->step();
-              if (step == k) throw c10::Error("simulated out of memory", "");
+              if (step == k) throw c10::OutOfMemoryError("simulated CUDA out of memory", "");
               return loss;
             },
             options),
-        c10::Error, "simulated out of memory");
+        c10::OutOfMemoryError, "simulated CUDA out of memory");
     EXPECT_TRUE(test::identical(before, test::capture(*s.model, *s.optimizer)));
   }
 }
