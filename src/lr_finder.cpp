@@ -119,25 +119,33 @@ void LRFinder::on_after_step(FitContext& context) {
 }
 
 void LRFinder::on_fit_end(FitContext& context) {
-  if (recording_) curve_ = recording_->to_curve(/*interrupted=*/true);
-  recording_.reset();
-  if (!snapshot_) return;
+  // Restore even if reading the curve back fails (a CUDA error, say).
+  std::exception_ptr recording_error;
   try {
-    snapshot_->restore();
-  } catch (const RestoreError& e) {
-    std::string cause;
-    if (context.error) {
-      try {
-        std::rethrow_exception(context.error);
-      } catch (const std::exception& original) {
-        cause = fmt::format(" (while handling the range test's own error: {})", original.what());
-      } catch (...) {
-        cause = " (while handling the range test's own error)";
-      }
-    }
-    throw RestoreError(e.what() + cause);
+    if (recording_) curve_ = recording_->to_curve(/*interrupted=*/true);
+  } catch (...) {
+    recording_error = std::current_exception();
   }
-  snapshot_.reset();  // removes a disk snapshot's file
+  recording_.reset();
+  if (snapshot_) {
+    try {
+      snapshot_->restore();
+    } catch (const RestoreError& e) {
+      std::string cause;
+      if (context.error) {
+        try {
+          std::rethrow_exception(context.error);
+        } catch (const std::exception& original) {
+          cause = fmt::format(" (while handling the range test's own error: {})", original.what());
+        } catch (...) {
+          cause = " (while handling the range test's own error)";
+        }
+      }
+      throw RestoreError(e.what() + cause);
+    }
+    snapshot_.reset();  // removes a disk snapshot's file
+  }
+  if (recording_error) std::rethrow_exception(recording_error);
 }
 
 Suggestion LRFinder::suggest(Method method, const SuggestOptions& options) const {

@@ -298,6 +298,7 @@ void Snapshot::restore() {
   } catch (const RestoreError&) {
     throw;
   } catch (const std::exception& e) {
+    s.file_present = false;  // the message points the user at the file: the destructor must not remove it
     throw RestoreError(fmt::format("Snapshot: restoring failed half-way ({}); the model may be partly restored{}",
                                    e.what(), s.file.empty() ? "" : "; the last good copy is " + s.file));
   }

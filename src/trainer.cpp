@@ -242,6 +242,7 @@ void Trainer::run(int64_t epochs, const std::vector<Callback*>& callbacks, bool 
     }
   } catch (...) {
     context.error = std::current_exception();
+    context.current_batch = nullptr;  // the batch it pointed to went with the exception
     if (auto failure = end_fit(context, callbacks, begun)) std::rethrow_exception(failure);
     throw;
   }
