@@ -42,6 +42,18 @@ Range readable_range(const std::vector<double>& values) {
   return {*lowest - 0.05 * span, std::min(high_all, high_before + 0.25 * span) + 0.05 * span};
 }
 
+// The points before the first NaN/inf loss: where suggestions can sit and
+// where the gradient is defined.
+struct FinitePrefix {
+  std::vector<double> lrs, losses;
+  FinitePrefix(const std::vector<double>& all_lrs, const std::vector<double>& all_losses) {
+    const auto end = std::find_if(all_losses.begin(), all_losses.end(), [](double v) { return !std::isfinite(v); });
+    const auto count = end - all_losses.begin();
+    lrs.assign(all_lrs.begin(), all_lrs.begin() + count);
+    losses.assign(all_losses.begin(), end);
+  }
+};
+
 Range merge(Range a, Range b) { return {std::min(a.low, b.low), std::max(a.high, b.high)}; }
 
 // The gradient's range over the descent (up to the lowest loss), widened: at a
@@ -70,7 +82,7 @@ double loss_at(const std::vector<double>& lrs, const std::vector<double>& losses
 }
 
 void draw_loss_panel(SvgCanvas& svg, const Box& box, const LRCurve& curve, const std::vector<double>& losses,
-                     const std::vector<Suggestion>& suggestions) {
+                     const FinitePrefix& finite, const std::vector<Suggestion>& suggestions) {
   const Scale x(curve.lrs().front(), curve.lrs().back(), box.left, box.right(), true);
   const bool draw_raw = &losses != &curve.losses();
   const Range range = draw_raw ? merge(readable_range(losses), readable_range(curve.losses())) : readable_range(losses);
@@ -94,12 +106,9 @@ void draw_loss_panel(SvgCanvas& svg, const Box& box, const LRCurve& curve, const
     const char* color = kPalette[i % std::size(kPalette)];
     std::string label = to_string(s.method) + ": ";
     if (s.lr) {
-      const std::size_t finite = static_cast<std::size_t>(
-          std::find_if(losses.begin(), losses.end(), [](double v) { return !std::isfinite(v); }) - losses.begin());
-      if (finite >= 1) {
-        const std::vector<double> lrs(curve.lrs().begin(), curve.lrs().begin() + static_cast<std::ptrdiff_t>(finite));
-        const std::vector<double> ys(losses.begin(), losses.begin() + static_cast<std::ptrdiff_t>(finite));
-        svg.circle(x(*s.lr), y(loss_at(lrs, ys, *s.lr)), 5, fmt::format("fill:{};stroke:white;stroke-width:1", color));
+      if (!finite.losses.empty()) {
+        svg.circle(x(*s.lr), y(loss_at(finite.lrs, finite.losses, *s.lr)), 5,
+                   fmt::format("fill:{};stroke:white;stroke-width:1", color));
       }
       label += fmt::format("{:.3g}", *s.lr);
     } else {
@@ -112,14 +121,11 @@ void draw_loss_panel(SvgCanvas& svg, const Box& box, const LRCurve& curve, const
   }
 }
 
-void draw_gradient_panel(SvgCanvas& svg, const Box& box, const std::vector<double>& losses,
+void draw_gradient_panel(SvgCanvas& svg, const Box& box, std::size_t points, const FinitePrefix& finite,
                          const std::vector<Suggestion>& suggestions) {
-  const std::size_t finite = static_cast<std::size_t>(
-      std::find_if(losses.begin(), losses.end(), [](double v) { return !std::isfinite(v); }) - losses.begin());
-  const auto gradient =
-      detail::index_gradient(std::vector<double>(losses.begin(), losses.begin() + static_cast<std::ptrdiff_t>(finite)));
-  const Scale x(0, static_cast<double>(std::max<std::size_t>(losses.size(), 2) - 1), box.left, box.right(), false);
-  const Range range = descent_gradient_range(gradient, losses);
+  const auto gradient = detail::index_gradient(finite.losses);
+  const Scale x(0, static_cast<double>(std::max<std::size_t>(points, 2) - 1), box.left, box.right(), false);
+  const Range range = descent_gradient_range(gradient, finite.losses);
   const Scale y(range.low, range.high, box.bottom(), box.top, false);
   draw_axes(svg, box, x, y, "index of the learning rate", "loss gradient per step");
   svg.clip_rect("gradient-panel", box.left, box.top, box.width, box.height);
@@ -160,8 +166,9 @@ std::string render_svg(const LRCurve& curve, const std::vector<Suggestion>& sugg
   }
   const auto& losses = select_losses(curve, options.loss_series());
   const double panel_height = (h - 40 - 2 * 60) * 0.5;
-  draw_loss_panel(svg, Box{80, 44, w - 110, panel_height}, curve, losses, suggestions);
-  draw_gradient_panel(svg, Box{80, 44 + panel_height + 60, w - 110, panel_height}, losses, suggestions);
+  const FinitePrefix finite(curve.lrs(), losses);
+  draw_loss_panel(svg, Box{80, 44, w - 110, panel_height}, curve, losses, finite, suggestions);
+  draw_gradient_panel(svg, Box{80, 44 + panel_height + 60, w - 110, panel_height}, losses.size(), finite, suggestions);
   return svg.finish();
 }
 

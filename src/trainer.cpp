@@ -130,19 +130,8 @@ LRCurve Trainer::lr_find(const LRFinderOptions& options) {
   LRFinder finder(LRFinderOptions(options).progress(options.progress() && options_.progress()));
   if (options.use_validation()) {
     finder.set_validation_loss([this] {
-      TrainingFlags flags(*model_);
-      model_->eval();
-      torch::NoGradGuard no_grad;
-      torch::Tensor sum;
-      int64_t examples = 0;
-      valid_data_->begin_epoch();
-      while (auto batch = valid_data_->next()) {
-        const Batch on_device = batch->to(options_.device());
-        sum = add_to_sum(sum, checked_loss(forward_(on_device), on_device).to(torch::kFloat64) * on_device.size());
-        examples += on_device.size();
-      }
-      AUTOLR_CHECK_ARGUMENT(examples > 0, "Trainer::lr_find", "validation data", "empty", "at least one batch");
-      return sum / static_cast<double>(examples);
+      const EvaluationSums sums = evaluation_sums(*valid_data_, false, "Trainer::lr_find", "validation data");
+      return sums.loss / static_cast<double>(sums.examples);
     });
   }
   // Only the finder runs: the Trainer's own callbacks (a scheduler, say)
@@ -151,23 +140,32 @@ LRCurve Trainer::lr_find(const LRFinderOptions& options) {
   return finder.curve();
 }
 
-Evaluation Trainer::evaluate(BatchSource& data) {
+Trainer::EvaluationSums Trainer::evaluation_sums(BatchSource& data, bool with_metric, const char* where,
+                                                 const char* what) {
   TrainingFlags flags(*model_);
   model_->eval();
   torch::NoGradGuard no_grad;
-  torch::Tensor loss_sum, metric_sum;
-  Evaluation result;
+  EvaluationSums sums;
   data.begin_epoch();
   while (auto batch = data.next()) {
     const Batch on_device = batch->to(options_.device());
     const torch::Tensor output = forward_(on_device);
-    loss_sum = add_to_sum(loss_sum, checked_loss(output, on_device).to(torch::kFloat64) * on_device.size());
-    if (metric_) metric_sum = add_to_sum(metric_sum, metric_->batch_sum(output, on_device).to(torch::kFloat64));
-    result.examples += on_device.size();
+    sums.loss = add_to_sum(sums.loss, checked_loss(output, on_device).to(torch::kFloat64) * on_device.size());
+    if (with_metric) {
+      sums.metric = add_to_sum(sums.metric, metric_->batch_sum(output, on_device).to(torch::kFloat64));
+    }
+    sums.examples += on_device.size();
   }
-  AUTOLR_CHECK_ARGUMENT(result.examples > 0, "Trainer::evaluate", "data", "empty", "at least one batch");
-  result.loss = loss_sum.item<double>() / static_cast<double>(result.examples);
-  if (metric_) result.metric = metric_sum.item<double>() / static_cast<double>(result.examples);
+  AUTOLR_CHECK_ARGUMENT(sums.examples > 0, where, what, "empty", "at least one batch");
+  return sums;
+}
+
+Evaluation Trainer::evaluate(BatchSource& data) {
+  const EvaluationSums sums = evaluation_sums(data, metric_.has_value(), "Trainer::evaluate", "data");
+  Evaluation result;
+  result.examples = sums.examples;
+  result.loss = sums.loss.item<double>() / static_cast<double>(sums.examples);
+  if (metric_) result.metric = sums.metric.item<double>() / static_cast<double>(sums.examples);
   return result;
 }
 

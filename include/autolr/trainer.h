@@ -129,6 +129,14 @@ class Trainer {
   void run(int64_t epochs, const std::vector<Callback*>& callbacks, bool record_history, int64_t accumulation_steps,
            const std::string& label);
   torch::Tensor checked_loss(const torch::Tensor& output, const Batch& batch);
+  // Sums over `data` in eval mode without gradients, kept on the device.
+  struct EvaluationSums {
+    torch::Tensor loss;    // sum of batch loss * batch size
+    torch::Tensor metric;  // sum of the metric's batch sums; undefined without a metric
+    int64_t examples = 0;
+  };
+  /// Throws InvalidArgument("<where>: <what> = empty ...") when `data` yields no batch.
+  EvaluationSums evaluation_sums(BatchSource& data, bool with_metric, const char* where, const char* what);
 
   std::shared_ptr<torch::nn::Module> model_;
   ForwardFunction forward_;
