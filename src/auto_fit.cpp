@@ -116,7 +116,7 @@ AutoFitReport Trainer::auto_fit(int64_t epochs, const AutoFitOptions& options) {
     report.history.assign(history_.begin() + static_cast<std::ptrdiff_t>(before), history_.end());
     report.trained = true;
   }
-  if (options.print()) std::cout << report.text() << std::flush;
+  if (options.print() && is_main_process()) std::cout << report.text() << std::flush;
   return report;
 }
 

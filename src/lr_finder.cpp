@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "autolr/distributed.h"
 #include "autolr/error.h"
 #include "check.h"
 #include "range_recording.h"
@@ -109,7 +110,11 @@ void LRFinder::on_batch_begin(FitContext& context) {
 
 void LRFinder::on_after_loss(FitContext& context) {
   detail::check_scalar_loss(context.loss, "LRFinder");
-  recording_->add_batch_loss(context.loss);
+  // Distributed: every rank records the mean over the ranks, so all record
+  // the same curve and stop at the same step (a NaN on one rank is a NaN on all).
+  recording_->add_batch_loss(context.distributed
+                                 ? context.distributed->mean(context.loss, "averaging the range test's loss")
+                                 : context.loss);
 }
 
 void LRFinder::on_after_step(FitContext& context) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "autolr/distributed.h"
 #include "autolr/error.h"
 #include "autolr/progress.h"
 #include "check.h"
@@ -80,7 +81,10 @@ Trainer::Trainer(std::shared_ptr<torch::nn::Module> model, ForwardFunction forwa
   AUTOLR_CHECK_ARGUMENT(options_.accumulation_steps() >= 1, kWhere, "accumulation_steps",
                         std::to_string(options_.accumulation_steps()), "at least 1");
   model_->to(options_.device());
+  if (options_.distributed()) broadcast_module(*options_.distributed(), *model_);
 }
+
+bool Trainer::is_main_process() const { return !options_.distributed() || options_.distributed()->is_main(); }
 
 void Trainer::set_validation_data(std::shared_ptr<BatchSource> data) { valid_data_ = std::move(data); }
 
@@ -127,7 +131,7 @@ LRCurve Trainer::lr_find(const LRFinderOptions& options) {
   validate(options, optimizer_.param_groups().size());
   AUTOLR_CHECK_ARGUMENT(!options.use_validation() || valid_data_ != nullptr, "Trainer::lr_find", "use_validation",
                         "true", "validation data (set_validation_data) to compute the loss on");
-  LRFinder finder(LRFinderOptions(options).progress(options.progress() && options_.progress()));
+  LRFinder finder(LRFinderOptions(options).progress(options.progress() && options_.progress() && is_main_process()));
   if (options.use_validation()) {
     finder.set_validation_loss([this] {
       const EvaluationSums sums = evaluation_sums(*valid_data_, false, "Trainer::lr_find", "validation data");
@@ -156,8 +160,20 @@ Trainer::EvaluationSums Trainer::evaluation_sums(BatchSource& data, bool with_me
     }
     sums.examples += on_device.size();
   }
+  if (options_.distributed()) sum_over_ranks(sums, with_metric);
   AUTOLR_CHECK_ARGUMENT(sums.examples > 0, where, what, "empty", "at least one batch");
   return sums;
+}
+
+void Trainer::sum_over_ranks(EvaluationSums& sums, bool with_metric) const {
+  const auto as_double = torch::TensorOptions().dtype(torch::kFloat64).device(options_.device());
+  auto or_zero = [&](const torch::Tensor& t) { return t.defined() ? t.reshape({}) : torch::zeros({}, as_double); };
+  torch::Tensor packed = torch::stack({or_zero(sums.loss), or_zero(sums.metric),
+                                       torch::tensor(static_cast<double>(sums.examples), as_double)});
+  options_.distributed()->all_reduce_sum(packed, "summing an evaluation");
+  sums.loss = packed[0];
+  if (with_metric) sums.metric = packed[1];
+  sums.examples = static_cast<int64_t>(packed[2].item<double>());
 }
 
 Evaluation Trainer::evaluate(BatchSource& data) {
@@ -172,6 +188,7 @@ Evaluation Trainer::evaluate(BatchSource& data) {
 void Trainer::run(int64_t epochs, const std::vector<Callback*>& callbacks, bool record_history,
                   int64_t accumulation_steps, const std::string& label) {
   FitContext context(*model_, optimizer_, options_.device());
+  context.distributed = options_.distributed().get();
   context.epochs = epochs;
   context.accumulation_steps = accumulation_steps;
   std::size_t begun = 0;
@@ -188,7 +205,7 @@ void Trainer::run(int64_t epochs, const std::vector<Callback*>& callbacks, bool 
       context.batch = 0;
       model_->train();
       for (Callback* callback : callbacks) callback->on_epoch_begin(context);
-      ProgressBar bar(options_.progress(), epochs == 0 ? label : fmt::format("{} {}/{}", label, epoch + 1, epochs),
+      ProgressBar bar(options_.progress() && is_main_process(), epochs == 0 ? label : fmt::format("{} {}/{}", label, epoch + 1, epochs),
                       std::nullopt);
       torch::Tensor loss_sum;
       int64_t examples = 0;
@@ -204,6 +221,7 @@ void Trainer::run(int64_t epochs, const std::vector<Callback*>& callbacks, bool 
         context.loss = checked_loss(context.output, on_device);
         for (Callback* callback : callbacks) callback->on_after_loss(context);
         (accumulation_steps > 1 ? context.loss / static_cast<double>(accumulation_steps) : context.loss).backward();
+        if (context.will_step && context.distributed) average_gradients(*context.distributed, optimizer_);
         for (Callback* callback : callbacks) callback->on_after_backward(context);
         if (context.will_step) {
           optimizer_.step();
@@ -226,6 +244,12 @@ void Trainer::run(int64_t epochs, const std::vector<Callback*>& callbacks, bool 
         EpochRecord record;
         record.epoch = epoch;
         record.steps = context.step - steps_before;
+        if (context.distributed) {
+          torch::Tensor totals = torch::stack({loss_sum.reshape({}), torch::tensor(static_cast<double>(examples), loss_sum.options())});
+          context.distributed->all_reduce_sum(totals, "summing the epoch's training loss");
+          loss_sum = totals[0];
+          examples = static_cast<int64_t>(totals[1].item<double>());
+        }
         record.train_loss = loss_sum.item<double>() / static_cast<double>(examples);
         if (valid_data_) {
           const Evaluation validation = evaluate(*valid_data_);

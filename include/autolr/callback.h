@@ -25,6 +25,8 @@
 
 namespace autolr {
 
+class DistributedGroup;
+
 struct FitContext {
   FitContext(torch::nn::Module& model, torch::optim::Optimizer& optimizer, torch::Device device)
       : model(model), optimizer(optimizer), device(device) {}
@@ -32,6 +34,8 @@ struct FitContext {
   torch::nn::Module& model;
   torch::optim::Optimizer& optimizer;
   torch::Device device;
+  /// The process group of a data-parallel fit (TrainerOptions::distributed); null in one process.
+  const DistributedGroup* distributed = nullptr;
 
   int64_t epoch = 0;               ///< 0-based
   int64_t epochs = 0;              ///< planned epochs of this fit

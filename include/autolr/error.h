@@ -38,4 +38,13 @@ class RestoreError : public std::runtime_error, public Error {
   const char* what() const noexcept override { return std::runtime_error::what(); }
 };
 
+/// A collective across processes failed: a rank died, stopped answering
+/// within the timeout, or the rendezvous did not complete. The message names
+/// this rank and what it was doing.
+class DistributedError : public std::runtime_error, public Error {
+ public:
+  using std::runtime_error::runtime_error;
+  const char* what() const noexcept override { return std::runtime_error::what(); }
+};
+
 }  // namespace autolr

@@ -23,6 +23,8 @@
 
 namespace autolr {
 
+class DistributedGroup;
+
 /// A metric summed over a batch's examples (e.g. the number of correct
 /// predictions); the epoch's value is the sum over all batches / examples.
 struct Metric {
@@ -49,6 +51,11 @@ struct TrainerOptions {
   AUTOLR_ARG(int64_t, accumulation_steps) = 1;
   /// A progress bar on a terminal.
   AUTOLR_ARG(bool, progress) = true;
+  /// Data-parallel training over a c10d process group (autolr/distributed.h):
+  /// rank 0's weights are broadcast when the Trainer is made, gradients are
+  /// averaged after backward, losses and evaluations over the ranks; rank 0
+  /// alone draws progress bars and prints. Null: one process.
+  AUTOLR_ARG(std::shared_ptr<DistributedGroup>, distributed) = nullptr;
 };
 
 struct Evaluation {
@@ -123,6 +130,8 @@ class Trainer {
   torch::nn::Module& model() { return *model_; }
   torch::optim::Optimizer& optimizer() { return optimizer_; }
   const TrainerOptions& options() const { return options_; }
+  /// False on ranks other than 0 of a distributed fit: they neither print nor write.
+  bool is_main_process() const;
 
  private:
   static BatchLossFunction pair_loss(LossFunction loss);
@@ -137,6 +146,8 @@ class Trainer {
   };
   /// Throws InvalidArgument("<where>: <what> = empty ...") when `data` yields no batch.
   EvaluationSums evaluation_sums(BatchSource& data, bool with_metric, const char* where, const char* what);
+  /// Distributed: every rank's sums added up, in one collective.
+  void sum_over_ranks(EvaluationSums& sums, bool with_metric) const;
 
   std::shared_ptr<torch::nn::Module> model_;
   ForwardFunction forward_;
