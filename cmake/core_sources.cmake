@@ -11,6 +11,7 @@ set(AUTOLR_CORE_SOURCES
   src/svg_canvas.cpp
   src/text_file.cpp
   src/suggest/curve_checks.cpp
+  src/suggest/auto.cpp
   src/suggest/descent_start.cpp
   src/suggest/minimum.cpp
   src/suggest/slide.cpp

@@ -21,11 +21,11 @@ using test::run_cli;
 
 std::string quoted(const std::string& path) { return "'" + path + "'"; }
 
-TEST(Cli, PrintsATableWithTheDefaultValley) {
+TEST(Cli, PrintsATableWithTheDefaultAuto) {
   const auto r = run_cli("suggest " + quoted(test::curve_path("clean_valley")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const Suggestion expected = suggest(read_curve_csv(test::curve_path("clean_valley")), Method::Valley);
-  EXPECT_NE(r.out.find("valley"), std::string::npos) << r.out;
+  const Suggestion expected = suggest(read_curve_csv(test::curve_path("clean_valley")), Method::Auto);
+  EXPECT_NE(r.out.find("auto"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(std::to_string(*expected.index)), std::string::npos) << r.out;
 }
 
@@ -215,7 +215,7 @@ TEST(CliDemo, PrintsTheTableAndTestAccuracyWritesThePicturesAndIsReproducible) {
   const auto first = run_cli("demo" + quick + quoted(dir.file("a")));
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
   for (const char* part :
-       {"method", "minimum", "valley", "slide-forum", "decision: max lr", "epoch 1/1: train loss", "test accuracy"}) {
+       {"method", "minimum", "valley", "slide-forum", "auto", "decision: max lr", "epoch 1/1: train loss", "test accuracy"}) {
     EXPECT_NE(first.out.find(part), std::string::npos) << part << "\n" << first.out;
   }
   for (const char* file : {"a/curve.csv", "a/lr_finder.svg", "a/report.json"}) {

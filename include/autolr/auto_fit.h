@@ -23,10 +23,9 @@ struct AutoFitReport;
 struct AutoFitOptions {
   AUTOLR_ARG(LRFinderOptions, range_test) = {};
   /// The suggester whose answer becomes the max LR; every method is reported.
-  /// fastai's minimum, not its default valley: valley reads the smoothed
-  /// loss's lag as an early descent and was 16% worse in final loss on the
-  /// test's LR grid (minimum: 0% worse) and 85.0% vs 89.8% accuracy in the demo.
-  AUTOLR_ARG(Method, method) = Method::Minimum;
+  /// autolr's own Auto: on bench/quality's 22 real fits its median and worst
+  /// regret beat every fastai method's (bench/quality/results.md).
+  AUTOLR_ARG(Method, method) = Method::Auto;
   AUTOLR_ARG(SuggestOptions, suggest) = {};
   /// The schedule; its max_lr is replaced by the suggestion. PyTorch's
   /// defaults unless set (OneCycleOptions::fastai(...) for fastai's).

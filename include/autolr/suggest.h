@@ -32,12 +32,18 @@ enum class Method {
   /// down from the start to the lowest loss), the lower end of a
   /// discriminative slice(lo, hi). Not in all_methods().
   DescentStart,
+  /// autolr's own, the default of auto_fit and the CLI: one decade below
+  /// where the lag-free smoothed raw loss climbs back above its starting
+  /// level (the range's end when it never does). Windows in decades of LR,
+  /// thresholds relative to the curve: nothing to tune per data set. See
+  /// bench/quality/results.md for how it was chosen and how it does.
+  Auto,
 };
 std::string to_string(Method method);
-/// Accepts "minimum", "steep", "valley", "slide", "slide-forum", "descent-start".
+/// Accepts "minimum", "steep", "valley", "slide", "slide-forum", "descent-start", "auto".
 /// Throws InvalidArgument naming `method`, its value and the valid names.
 Method method_from_string(const std::string& name);
-/// The methods that suggest a max LR, in the order above (all but DescentStart).
+/// The methods that suggest a max LR: the fastai ones, then Auto (all but DescentStart).
 const std::vector<Method>& all_methods();
 
 enum class WarningKind {
@@ -71,6 +77,10 @@ struct Suggestion {
   std::optional<std::size_t> index;  ///< the point the LR was read from
   std::optional<Span> evidence;      ///< what decided it
   std::vector<Warning> warnings;
+  /// Auto only: 0..1, how clearly the curve answers. 1 when the loss fell by
+  /// 10 noise sigmas or more and blew up within the range; lower for flat or
+  /// noisy curves; halved when the range ended before the blow-up.
+  std::optional<double> confidence;
 
   bool has_warning(WarningKind kind) const;
 };
@@ -90,6 +100,14 @@ struct SlideForumOptions {
   AUTOLR_ARG(double, adjust_value) = 1.0;
 };
 
+/// Method::Auto's two knobs; the defaults were chosen on bench/quality's design half.
+struct AutoSuggestOptions {
+  /// Half-width of the smoothing window, in decades of LR.
+  AUTOLR_ARG(double, window_decades) = 0.25;
+  /// How far below the blow-up the answer is, in decades.
+  AUTOLR_ARG(double, decades_below_blowup) = 1.0;
+};
+
 /// Which loss series a suggester reads.
 enum class LossSeries {
   Auto,      ///< smoothed when the smoothing was recorded with the curve, else the loss column as given
@@ -99,13 +117,16 @@ enum class LossSeries {
 
 struct SuggestOptions {
   /// Points skipped at the start. Unset: fastai's planned_steps/10 (the curve's
-  /// size/10 when the plan is unknown) for the fastai methods, 0 for slide-forum.
+  /// size/10 when the plan is unknown) for the fastai methods, 0 for slide-forum and auto.
   AUTOLR_ARG(std::optional<std::size_t>, skip_start);
-  /// Points skipped at the end. Unset: 5 for the fastai methods, 0 for slide-forum.
+  /// Points skipped at the end. Unset: 5 for the fastai methods, 0 for slide-forum and auto.
   AUTOLR_ARG(std::optional<std::size_t>, skip_end);
+  /// Auto (the default) means: the raw losses for Method::Auto, which
+  /// smooths them itself without lag; for the others as LossSeries::Auto says.
   AUTOLR_ARG(LossSeries, loss_series) = LossSeries::Auto;
   AUTOLR_ARG(SlideOptions, slide) = {};
   AUTOLR_ARG(SlideForumOptions, slide_forum) = {};
+  AUTOLR_ARG(AutoSuggestOptions, auto_rule) = {};
 };
 
 // Pure functions on prepared points. Requires: lrs and losses of equal size,
@@ -120,6 +141,13 @@ Suggestion suggest_slide(const std::vector<double>& lrs, const std::vector<doubl
 Suggestion suggest_slide_forum(const std::vector<double>& lrs, const std::vector<double>& losses,
                                const SlideForumOptions& options = {});
 Suggestion suggest_descent_start(const std::vector<double>& lrs, const std::vector<double>& losses);
+/// Throws InvalidArgument for window_decades or decades_below_blowup not finite and > 0 (>= 0).
+Suggestion suggest_auto(const std::vector<double>& lrs, const std::vector<double>& losses,
+                        const AutoSuggestOptions& options = {});
+/// The lag-free smoothing Auto reads: a centred moving average over
+/// +-window_decades of log10(lr), applied twice. O(n).
+std::vector<double> smooth_in_log_lr(const std::vector<double>& lrs, const std::vector<double>& losses,
+                                     double window_decades);
 
 /// The loss series `series` selects on `curve`.
 const std::vector<double>& select_losses(const LRCurve& curve, LossSeries series);

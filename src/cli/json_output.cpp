@@ -10,6 +10,7 @@ nlohmann::ordered_json to_json(const Suggestion& s) {
                                 {"index", s.index ? nlohmann::ordered_json(*s.index) : nlohmann::ordered_json(nullptr)},
                                 {"warnings", warnings}};
   if (s.evidence) out["evidence"] = {s.evidence->first, s.evidence->last};
+  if (s.confidence) out["confidence"] = *s.confidence;
   return out;
 }
 

@@ -24,7 +24,7 @@ namespace {
 
 struct SuggestArguments {
   std::string file;
-  std::string method = "valley";
+  std::string method = "auto";
   std::optional<int> lr_diff;
   std::optional<double> threshold;
   std::optional<double> adjust;
@@ -42,7 +42,7 @@ std::vector<Method> methods_from(const std::string& name) {
   try {
     return {method_from_string(name)};
   } catch (const InvalidArgument&) {
-    bad_option("--method", name, "one of minimum, steep, valley, slide, slide-forum, descent-start, all");
+    bad_option("--method", name, "one of minimum, steep, valley, slide, slide-forum, descent-start, auto, all");
   }
 }
 
@@ -142,7 +142,7 @@ void add_suggest_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd =
       app.add_subcommand("suggest", "Suggest learning rates on a curve CSV (columns lr, loss[, smooth_loss])");
   cmd->add_option("file", args->file, "curve CSV file")->required();
-  cmd->add_option("--method", args->method, "minimum|steep|valley|slide|slide-forum|descent-start|all (default valley)");
+  cmd->add_option("--method", args->method, "auto|minimum|steep|valley|slide|slide-forum|descent-start|all (default auto)");
   cmd->add_option("--lr-diff", args->lr_diff, "slide rules: window length in points (default 15)");
   cmd->add_option("--threshold", args->threshold,
                   "slide rules: gradient difference threshold (default 0.005 slide, 0.05 slide-forum)");

@@ -21,7 +21,8 @@ struct Names {
 };
 constexpr Names kMethodNames[] = {{Method::Minimum, "minimum"},        {Method::Steep, "steep"},
                                   {Method::Valley, "valley"},          {Method::Slide, "slide"},
-                                  {Method::SlideForum, "slide-forum"}, {Method::DescentStart, "descent-start"}};
+                                  {Method::SlideForum, "slide-forum"}, {Method::DescentStart, "descent-start"},
+                                  {Method::Auto, "auto"}};
 
 // fastai's lr_find trims [num_it // 10 : -5]; the forum rule read the whole curve.
 struct Trim {
@@ -30,7 +31,7 @@ struct Trim {
 };
 
 Trim trim_for(const LRCurve& curve, Method method, const SuggestOptions& options) {
-  const bool fastai = method != Method::SlideForum;
+  const bool fastai = method != Method::SlideForum && method != Method::Auto;
   const std::size_t planned = curve.planned_steps().value_or(curve.size());
   return {options.skip_start().value_or(fastai ? planned / 10 : 0), options.skip_end().value_or(fastai ? 5 : 0)};
 }
@@ -61,6 +62,8 @@ Suggestion run_method(Method method, const std::vector<double>& lrs, const std::
       return suggest_slide_forum(lrs, losses, options.slide_forum());
     case Method::DescentStart:
       return suggest_descent_start(lrs, losses);
+    case Method::Auto:
+      return suggest_auto(lrs, losses, options.auto_rule());
   }
   throw InvalidArgument(fmt::format("suggest: method = {}, expected a known method", static_cast<int>(method)));
 }
@@ -83,12 +86,12 @@ Method method_from_string(const std::string& name) {
     if (name == entry.name) return entry.method;
   }
   throw InvalidArgument(
-      fmt::format("method = \"{}\", expected one of minimum, steep, valley, slide, slide-forum, descent-start", name));
+      fmt::format("method = \"{}\", expected one of minimum, steep, valley, slide, slide-forum, descent-start, auto", name));
 }
 
 const std::vector<Method>& all_methods() {
   static const std::vector<Method> methods = {Method::Minimum, Method::Steep, Method::Valley, Method::Slide,
-                                              Method::SlideForum};
+                                              Method::SlideForum, Method::Auto};
   return methods;
 }
 
@@ -131,7 +134,8 @@ const std::vector<double>& select_losses(const LRCurve& curve, LossSeries series
 }
 
 Suggestion suggest(const LRCurve& curve, Method method, const SuggestOptions& options) {
-  const auto& losses = select_losses(curve, options.loss_series());
+  const bool raw_for_auto = method == Method::Auto && options.loss_series() == LossSeries::Auto;
+  const auto& losses = select_losses(curve, raw_for_auto ? LossSeries::Raw : options.loss_series());
   const Trim trim = trim_for(curve, method, options);
   const std::size_t begin = std::min(trim.start, curve.size());
   const std::size_t end = std::max(begin, curve.size() - std::min(trim.end, curve.size()));

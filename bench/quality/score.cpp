@@ -1,0 +1,189 @@
+#include "score.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "autolr/curve_csv.h"
+#include "svg_canvas.h"
+
+namespace autolr::quality {
+namespace {
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+std::string format_lr(const std::optional<double>& lr) { return lr ? fmt::format("{:.2e}", *lr) : "none"; }
+
+std::string summary_table(const std::vector<Summary>& summaries) {
+  std::string out =
+      "| suggester | median regret | worst regret | within 10% of best | no answer |\n"
+      "|---|---:|---:|---:|---:|\n";
+  for (const Summary& s : summaries)
+    out += fmt::format("| {} | {:.3f} | {:.3f} | {} / {} | {} |\n", to_string(s.method), s.median_regret,
+                       s.worst_regret, s.within_10_percent, s.tasks, s.no_answer);
+  return out;
+}
+
+template <typename Keep>
+std::vector<Summary> summarize_where(const std::vector<RecordedTask>& tasks,
+                                     const std::vector<std::vector<Score>>& scores,
+                                     const std::vector<Method>& methods, Keep keep) {
+  std::vector<std::vector<Score>> kept;
+  for (std::size_t t = 0; t < tasks.size(); ++t)
+    if (keep(tasks[t])) kept.push_back(scores[t]);
+  return summarize(kept, methods);
+}
+
+}  // namespace
+
+RecordedTask read_recorded_task(const std::string& directory, const std::string& name) {
+  RecordedTask task{read_task_record(directory + "/" + name + ".grid.csv"),
+                    read_curve_csv(directory + "/" + name + ".curve.csv")};
+  task.curve.set_planned_steps(std::max(task.record.planned_steps, task.curve.size()));
+  task.curve.set_stop_reason(stop_reason_from_string(task.record.stop_reason));
+  return task;
+}
+
+double scored_loss(const TaskRecord& record, const GridFit& fit) {
+  if (!std::isfinite(fit.valid_loss) || fit.valid_loss > record.initial_valid_loss) return record.initial_valid_loss;
+  return fit.valid_loss;
+}
+
+double loss_at(const TaskRecord& record, double lr) {
+  const auto& grid = record.grid;
+  if (lr <= grid.front().max_lr) return scored_loss(record, grid.front());
+  if (lr >= grid.back().max_lr) return scored_loss(record, grid.back());
+  const auto upper = std::upper_bound(grid.begin(), grid.end(), lr,
+                                      [](double value, const GridFit& fit) { return value < fit.max_lr; });
+  const GridFit& hi = *upper;
+  const GridFit& lo = *(upper - 1);
+  const double t = (std::log10(lr) - std::log10(lo.max_lr)) / (std::log10(hi.max_lr) - std::log10(lo.max_lr));
+  return (1 - t) * scored_loss(record, lo) + t * scored_loss(record, hi);
+}
+
+double best_loss(const TaskRecord& record) {
+  double best = std::numeric_limits<double>::infinity();
+  for (const GridFit& fit : record.grid) best = std::min(best, scored_loss(record, fit));
+  return best;
+}
+
+std::vector<Score> score_task(const RecordedTask& task, const std::vector<Method>& methods) {
+  std::vector<Score> out;
+  const double best = best_loss(task.record);
+  for (Method method : methods) {
+    const Suggestion s = suggest(task.curve, method);
+    Score score{method, s.lr, std::nan(""), !s.warnings.empty()};
+    if (s.lr) score.regret = loss_at(task.record, *s.lr) / best;
+    out.push_back(score);
+  }
+  return out;
+}
+
+std::vector<Summary> summarize(const std::vector<std::vector<Score>>& scores, const std::vector<Method>& methods) {
+  std::vector<Summary> out;
+  for (std::size_t m = 0; m < methods.size(); ++m) {
+    Summary summary{methods[m]};
+    std::vector<double> regrets;
+    for (const auto& task_scores : scores) {
+      const Score& s = task_scores[m];
+      ++summary.tasks;
+      if (!s.lr) {
+        ++summary.no_answer;
+        continue;
+      }
+      regrets.push_back(s.regret);
+      if (s.regret <= 1.10) ++summary.within_10_percent;
+    }
+    if (!regrets.empty()) {
+      summary.median_regret = median(regrets);
+      summary.worst_regret = *std::max_element(regrets.begin(), regrets.end());
+    }
+    out.push_back(summary);
+  }
+  return out;
+}
+
+std::string results_markdown(const std::vector<RecordedTask>& tasks, const std::vector<std::vector<Score>>& scores,
+                             const std::vector<Method>& methods) {
+  std::string out = "# Suggestion quality\n\n";
+  out +=
+      "Made by `build/bench/quality_bench` from the recordings in `bench/quality/data/`. Regret = the final "
+      "validation loss of a one-cycle fit at the suggested max LR (interpolated in log LR between the grid's fits, "
+      "4 per decade) / the best fit of the grid. Median and worst are over the tasks with an answer.\n\n";
+  out += "## All tasks\n\n" + summary_table(summarize(scores, methods));
+  out += "\n## Design half\n\n" + summary_table(summarize_where(tasks, scores, methods, [](const RecordedTask& t) {
+           return t.record.half == "design";
+         }));
+  out += "\n## Held-out half\n\n" + summary_table(summarize_where(tasks, scores, methods, [](const RecordedTask& t) {
+           return t.record.half != "design";
+         }));
+  out += "\n## Tasks\n\n| task | half | best max LR | best loss |";
+  for (Method m : methods) out += fmt::format(" {} |", to_string(m));
+  out += "\n|---|---|---:|---:|";
+  for (std::size_t m = 0; m < methods.size(); ++m) out += "---:|";
+  out += "\n";
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    const TaskRecord& r = tasks[t].record;
+    const double best = best_loss(r);
+    const auto best_fit = std::find_if(r.grid.begin(), r.grid.end(),
+                                       [&](const GridFit& f) { return scored_loss(r, f) == best; });
+    out += fmt::format("| {} | {} | {:.2e} | {:.4f} |", r.name, r.half, best_fit->max_lr, best);
+    for (const Score& s : scores[t])
+      out += s.lr ? fmt::format(" {} ({:.3f}) |", format_lr(s.lr), s.regret) : " none |";
+    out += "\n";
+  }
+  out += "\nCells: the suggested max LR (its regret).\n\n## What each task is\n\n";
+  for (const RecordedTask& t : tasks)
+    out += fmt::format("- `{}` ({}): {}; range test {} after {} of {} steps.\n", t.record.name, t.record.half,
+                       t.record.description, t.record.stop_reason, t.curve.size(), t.record.planned_steps);
+  return out;
+}
+
+std::string regret_svg(const std::vector<RecordedTask>& tasks, const std::vector<std::vector<Score>>& scores,
+                       const std::vector<Method>& methods) {
+  using detail::Box;
+  using detail::Scale;
+  const Box box{70, 30, std::max(400.0, 34.0 * static_cast<double>(tasks.size())), 300};
+  detail::SvgCanvas svg(static_cast<int>(box.right() + 160), static_cast<int>(box.bottom() + 190));
+  double worst = 1.5;
+  for (const auto& row : scores)
+    for (const Score& s : row)
+      if (s.lr) worst = std::max(worst, s.regret);
+  const Scale x(0, static_cast<double>(tasks.size()), box.left, box.right(), false);
+  const Scale y(1.0, worst * 1.1, box.bottom(), box.top, true);
+  svg.rect(box.left, box.top, box.width, box.height, "fill:white;stroke:#999");
+  for (double v : {1.03, 1.15, 1.5, 2.0, 3.0, 5.0, 10.0}) {
+    if (v > worst * 1.1) continue;
+    svg.line(box.left, y(v), box.right(), y(v), v == 1.15 ? "stroke:#f99" : "stroke:#ddd");
+    svg.text(box.left - 6, y(v) + 4, fmt::format("{:g}", v), detail::kLabelStyle, "end");
+  }
+  svg.text(18, box.top + box.height / 2, "regret (final loss / best on grid)", detail::kLabelStyle, "middle", -90);
+  static const char* palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"};
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    const double cx = x(static_cast<double>(t) + 0.5);
+    svg.text(cx, box.bottom() + 10, tasks[t].record.name, detail::kLabelStyle, "end", -60);
+    if (tasks[t].record.half != "design") svg.rect(cx - 17, box.top, 34, box.height, "fill:#000;fill-opacity:0.03");
+    for (std::size_t m = 0; m < methods.size(); ++m) {
+      const Score& s = scores[t][m];
+      if (!s.lr) continue;
+      const double dx = (static_cast<double>(m) - 0.5 * static_cast<double>(methods.size() - 1)) * 4.0;
+      svg.circle(cx + dx, y(std::max(1.0, s.regret)), 3.5, fmt::format("fill:{};fill-opacity:0.8", palette[m % 7]));
+    }
+  }
+  for (std::size_t m = 0; m < methods.size(); ++m) {
+    const double ly = box.top + 14 + 18 * static_cast<double>(m);
+    svg.circle(box.right() + 20, ly - 4, 4, fmt::format("fill:{}", palette[m % 7]));
+    svg.text(box.right() + 30, ly, to_string(methods[m]), detail::kLabelStyle);
+  }
+  svg.text(box.right() + 14, box.top + 24 + 18 * static_cast<double>(methods.size()), "shaded: held out",
+           detail::kLabelStyle);
+  return svg.finish();
+}
+
+}  // namespace autolr::quality

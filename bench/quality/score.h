@@ -1,0 +1,64 @@
+#pragma once
+// Scoring suggesters on recorded tasks: the regret of a suggested LR is the
+// final validation loss a one-cycle fit reaches with it (interpolated in
+// log LR between the grid's fits) over the best fit of the grid.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autolr/curve.h"
+#include "autolr/suggest.h"
+#include "task_record.h"
+
+namespace autolr::quality {
+
+struct RecordedTask {
+  TaskRecord record;
+  LRCurve curve;
+};
+
+/// Reads `<directory>/<name>.grid.csv` and `<directory>/<name>.curve.csv`.
+RecordedTask read_recorded_task(const std::string& directory, const std::string& name);
+
+/// A fit's loss as scored: non-finite or above the untrained model's loss
+/// counts as the untrained loss (a fit that blew up is worth no training).
+double scored_loss(const TaskRecord& record, const GridFit& fit);
+/// The scored loss at `lr`, linear in log10(lr) between grid points, the end
+/// value beyond either end of the grid.
+double loss_at(const TaskRecord& record, double lr);
+/// The grid's lowest scored loss.
+double best_loss(const TaskRecord& record);
+
+struct Score {
+  Method method;
+  std::optional<double> lr;  ///< none when the method gave no answer
+  double regret = 0;         ///< loss_at(lr) / best_loss; NaN without an answer
+  bool warned = false;       ///< the suggestion carried a warning
+};
+
+/// Every method's suggestion and regret on one task.
+std::vector<Score> score_task(const RecordedTask& task, const std::vector<Method>& methods);
+
+struct Summary {
+  Method method;
+  double median_regret = 0;  ///< over the tasks with an answer
+  double worst_regret = 0;
+  int within_10_percent = 0;
+  int no_answer = 0;
+  int tasks = 0;
+};
+
+/// `scores[t]` is score_task's result for task t; one summary per method.
+std::vector<Summary> summarize(const std::vector<std::vector<Score>>& scores, const std::vector<Method>& methods);
+
+/// The results page: the summary tables (all tasks, design half, held-out
+/// half), then every task's suggestions and regrets.
+std::string results_markdown(const std::vector<RecordedTask>& tasks, const std::vector<std::vector<Score>>& scores,
+                             const std::vector<Method>& methods);
+
+/// Regret per task (log scale), one marker per method.
+std::string regret_svg(const std::vector<RecordedTask>& tasks, const std::vector<std::vector<Score>>& scores,
+                       const std::vector<Method>& methods);
+
+}  // namespace autolr::quality

@@ -1,0 +1,83 @@
+#include "task_record.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "autolr/error.h"
+#include "text_file.h"
+
+namespace autolr::quality {
+namespace {
+
+double parse_number(const std::string& text, const std::string& where) {
+  try {
+    std::size_t used = 0;
+    const double value = std::stod(text, &used);
+    if (used == text.size()) return value;
+  } catch (const std::exception&) {
+  }
+  // stod rejects "nan"/"inf" spellings only on some platforms; accept fmt's.
+  if (text == "nan") return std::numeric_limits<double>::quiet_NaN();
+  if (text == "inf") return std::numeric_limits<double>::infinity();
+  throw FormatError(fmt::format("{}: '{}' is not a number", where, text));
+}
+
+}  // namespace
+
+void write_task_record(const TaskRecord& record, const std::string& path) {
+  std::string text;
+  text += fmt::format("# name: {}\n# half: {}\n# description: {}\n# metric: {}\n", record.name, record.half,
+                      record.description, record.metric_name);
+  text += fmt::format("# planned_steps: {}\n# stop_reason: {}\n# initial_valid_loss: {:.17g}\n",
+                      record.planned_steps, record.stop_reason, record.initial_valid_loss);
+  text += "max_lr,valid_loss,metric,seconds\n";
+  for (const GridFit& fit : record.grid)
+    text += fmt::format("{:.17g},{:.17g},{:.17g},{:.3f}\n", fit.max_lr, fit.valid_loss, fit.metric, fit.seconds);
+  detail::write_text_file(path, text);
+}
+
+TaskRecord read_task_record(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw FormatError(fmt::format("{}: cannot open the task record", path));
+  std::map<std::string, std::string> header;
+  TaskRecord record;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    const std::string where = fmt::format("{}, line {}", path, number);
+    if (line.rfind("# ", 0) == 0) {
+      const auto colon = line.find(": ");
+      if (colon == std::string::npos) throw FormatError(where + ": a header line needs '# key: value'");
+      header[line.substr(2, colon - 2)] = line.substr(colon + 2);
+      continue;
+    }
+    if (line.empty() || line.rfind("max_lr,", 0) == 0) continue;
+    std::istringstream fields(line);
+    std::string a, b, c, d;
+    if (!std::getline(fields, a, ',') || !std::getline(fields, b, ',') || !std::getline(fields, c, ',') ||
+        !std::getline(fields, d))
+      throw FormatError(where + ": expected max_lr,valid_loss,metric,seconds");
+    record.grid.push_back(
+        {parse_number(a, where), parse_number(b, where), parse_number(c, where), parse_number(d, where)});
+  }
+  auto field = [&](const std::string& key) {
+    const auto found = header.find(key);
+    if (found == header.end()) throw FormatError(fmt::format("{}: no '# {}:' line", path, key));
+    return found->second;
+  };
+  record.name = field("name");
+  record.half = field("half");
+  record.description = field("description");
+  record.metric_name = field("metric");
+  record.planned_steps = static_cast<std::size_t>(parse_number(field("planned_steps"), path));
+  record.stop_reason = field("stop_reason");
+  record.initial_valid_loss = parse_number(field("initial_valid_loss"), path);
+  if (record.grid.size() < 2) throw FormatError(fmt::format("{}: fewer than 2 grid fits", path));
+  return record;
+}
+
+}  // namespace autolr::quality

@@ -1,0 +1,35 @@
+#pragma once
+// What the benchmark records for one task besides its range-test curve: the
+// grid of one-cycle fits. Plain values, no LibTorch, so scoring is cheap.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace autolr::quality {
+
+struct GridFit {
+  double max_lr = 0;
+  double valid_loss = 0;  ///< after the fit; may be NaN or inf when it diverged
+  double metric = 0;      ///< NaN when the task has no metric
+  double seconds = 0;
+};
+
+struct TaskRecord {
+  std::string name;
+  std::string half;  ///< "design" or "held-out"
+  std::string description;
+  std::string metric_name;  ///< empty when the task has none
+  std::size_t planned_steps = 0;
+  std::string stop_reason;
+  double initial_valid_loss = 0;  ///< before any training
+  std::vector<GridFit> grid;      ///< by increasing max_lr
+};
+
+/// `# key: value` lines, then `max_lr,valid_loss,metric,seconds` rows (17 digits).
+/// Throws FormatError naming the path when it cannot be written.
+void write_task_record(const TaskRecord& record, const std::string& path);
+/// Throws FormatError naming the path and line for a missing file or a malformed line.
+TaskRecord read_task_record(const std::string& path);
+
+}  // namespace autolr::quality

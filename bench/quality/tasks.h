@@ -1,0 +1,50 @@
+#pragma once
+// The suggestion-quality benchmark's tasks: small real training problems, each
+// able to build its model, optimizer and data afresh at the same initial state.
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autolr/lr_finder.h"
+#include "autolr/trainer.h"
+
+namespace autolr::quality {
+
+/// One fresh start of a task: the model at its initial weights and a new optimizer.
+struct TaskRun {
+  std::shared_ptr<torch::nn::Module> model;
+  Trainer::ForwardFunction forward;
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+};
+
+/// The two halves: designs were made looking at `design` only.
+enum class Half { Design, HeldOut };
+std::string to_string(Half half);
+
+struct Task {
+  std::string name;
+  Half half = Half::Design;
+  std::string description;
+  int64_t epochs = 3;
+  LRFinderOptions range_test;
+  /// The one-cycle fits' max LRs: 10^(k/4) for k in [grid_first, grid_last].
+  int grid_first = -16;
+  int grid_last = 2;
+  Trainer::BatchLossFunction loss;
+  std::optional<Metric> metric;
+  std::shared_ptr<BatchSource> train;
+  std::shared_ptr<BatchSource> valid;
+  /// Builds the initial state; the same weights every call.
+  std::function<TaskRun()> start;
+};
+
+/// Every task of the benchmark, design half first. Data are read from
+/// Debian's dataset-fashion-mnist or generated from fixed seeds.
+std::vector<Task> all_tasks();
+
+}  // namespace autolr::quality
