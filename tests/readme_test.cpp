@@ -46,6 +46,7 @@ TEST(Readme, EveryCppBlockIsCodeThatAnExampleCompiles) {
       {"examples/trainer_range_test.cpp", "[readme-trainer]"},
       {"examples/hand_written_loop.cpp", "[readme-hand-written-loop]"},
       {"examples/transfer_learning.cpp", "[readme-transfer]"},
+      {"examples/distributed_training.cpp", "[readme-distributed]"},
   };
   for (const auto& [file, marker] : regions) {
     const std::string code = region(test::read_file(kSourceDir + "/" + file), marker);
