@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -40,7 +41,14 @@ std::string environment(const char* name, const std::string& fallback = "") {
 // dropout or BatchNorm, whose draws and batch statistics depend on the shard),
 // SGD, the same 32-example global batches; each rank trains on its share.
 // The loss is multiplied by `scale(call)`, so a rank can fail (exit, NaN) at a chosen call.
-LRCurve range_test_run(const std::shared_ptr<DistributedGroup>& group, const std::function<double(int64_t)>& scale) {
+// Then auto_fit for one epoch, which prints its report on rank 0 only.
+struct RunResult {
+  LRCurve curve;
+  bool restored = false;  // model and optimizer bit-identical after the range test
+  std::string decision;   // auto_fit's
+};
+
+RunResult range_test_run(const std::shared_ptr<DistributedGroup>& group, const std::function<double(int64_t)>& scale) {
   // Each rank draws other weights: the Trainer must give every rank rank 0's,
   // which are the single process's.
   torch::manual_seed(group ? 100 + group->rank() : 100);
@@ -53,7 +61,13 @@ LRCurve range_test_run(const std::shared_ptr<DistributedGroup>& group, const std
       net.ptr(), [m = net.ptr()](const Batch& b) { return m->forward(b.input); }, optimizer,
       [&](const torch::Tensor& output, const Batch& b) { return cross_entropy(output, b.target) * scale(calls++); },
       data, TrainerOptions().progress(false).distributed(group));
-  return trainer.lr_find(LRFinderOptions().num_iter(kSteps).end_lr(100).progress(false));
+  const LRFinderOptions range = LRFinderOptions().num_iter(kSteps).end_lr(100).progress(false);
+  const CapturedState before = capture(*net, optimizer);
+  RunResult result;
+  result.curve = trainer.lr_find(range);
+  result.restored = identical(before, capture(*net, optimizer));
+  result.decision = trainer.auto_fit(1, AutoFitOptions().range_test(range)).decision;
+  return result;
 }
 
 struct Worker {
@@ -90,6 +104,9 @@ std::vector<Worker> launch(int world, const std::string& out, const std::vector<
       ::setenv("MASTER_ADDR", "127.0.0.1", 1);
       ::setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
       ::setenv("AUTOLR_TEST_OUT", out.c_str(), 1);
+      const int stdout_file = ::open((out + "/rank" + std::to_string(rank) + ".stdout").c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(stdout_file, STDOUT_FILENO);
       for (const std::string& assignment : extra) ::putenv(const_cast<char*>(assignment.c_str()));
       ::execl("/proc/self/exe", "autolr_tests", static_cast<char*>(nullptr));
       ::_exit(127);
@@ -144,12 +161,14 @@ int run_distributed_worker() {
   try {
     auto group = init_from_environment(torch::kCPU, DistributedOptions().timeout(std::chrono::seconds(20)));
     const bool failing = rank == failing_rank;
-    const LRCurve curve = range_test_run(group, [&](int64_t call) {
+    const RunResult run = range_test_run(group, [&](int64_t call) {
       if (failing && call == die_at) std::_Exit(9);  // dies without a word, as a killed process
       return failing && call == nan_at ? std::nan("") : 1.0;
     });
-    write_curve_csv(curve, out + "/rank" + rank + ".csv");
-    std::ofstream(out + "/rank" + rank + ".txt") << to_string(curve.stop_reason()) << "\n" << suggestions_text(curve);
+    write_curve_csv(run.curve, out + "/rank" + rank + ".csv");
+    std::ofstream(out + "/rank" + rank + ".txt") << to_string(run.curve.stop_reason()) << "\n"
+                                                 << suggestions_text(run.curve) << "restored " << run.restored << "\n"
+                                                 << run.decision << "\n";
     return 0;
   } catch (const std::exception& error) {
     std::ofstream(out + "/rank" + rank + ".error") << error.what();
@@ -159,7 +178,7 @@ int run_distributed_worker() {
 
 namespace {
 
-LRCurve single_process_reference() {
+RunResult single_process_reference() {
   return range_test_run(nullptr, [](int64_t) { return 1.0; });
 }
 
@@ -175,15 +194,20 @@ TEST(Distributed, TwoRanksRecordTheSameCurveAsOneProcessOverTheSameGlobalBatches
   EXPECT_EQ(rank0.lrs(), rank1.lrs());
   EXPECT_EQ(read_file(dir.file("rank0.txt")), read_file(dir.file("rank1.txt")));
 
-  const LRCurve reference = single_process_reference();
-  ASSERT_EQ(rank0.size(), reference.size());
-  for (std::size_t i = 0; i < reference.size(); ++i) {
-    if (!std::isfinite(reference.losses()[i])) continue;
-    EXPECT_NEAR(rank0.losses()[i], reference.losses()[i], 1e-4 * std::max(1.0, std::abs(reference.losses()[i])))
-        << "step " << i;
+  const RunResult reference = single_process_reference();
+  ASSERT_EQ(rank0.size(), reference.curve.size());
+  for (std::size_t i = 0; i < reference.curve.size(); ++i) {
+    const double expected = reference.curve.losses()[i];
+    if (!std::isfinite(expected)) continue;
+    EXPECT_NEAR(rank0.losses()[i], expected, 1e-4 * std::max(1.0, std::abs(expected))) << "step " << i;
   }
-  EXPECT_EQ(read_file(dir.file("rank0.txt")),
-            to_string(reference.stop_reason()) + "\n" + suggestions_text(reference));
+  // Same stop, same suggestions, every rank restored, the same auto_fit decision as one process.
+  EXPECT_EQ(read_file(dir.file("rank0.txt")), to_string(reference.curve.stop_reason()) + "\n" +
+                                                  suggestions_text(reference.curve) + "restored 1\n" +
+                                                  reference.decision + "\n");
+  // Rank 0 alone prints auto_fit's report.
+  EXPECT_NE(read_file(dir.file("rank0.stdout")).find("decision: max lr"), std::string::npos);
+  EXPECT_EQ(read_file(dir.file("rank1.stdout")), "");
 }
 
 TEST(Distributed, ANanOnOneRankStopsEveryRankAtTheSameStep) {
