@@ -117,12 +117,15 @@ std::string results_markdown(const std::vector<RecordedTask>& tasks, const std::
       "validation loss of a one-cycle fit at the suggested max LR (interpolated in log LR between the grid's fits, "
       "4 per decade) / the best fit of the grid. Median and worst are over the tasks with an answer.\n\n";
   out += "## All tasks\n\n" + summary_table(summarize(scores, methods));
-  out += "\n## Design half\n\n" + summary_table(summarize_where(tasks, scores, methods, [](const RecordedTask& t) {
-           return t.record.half == "design";
-         }));
-  out += "\n## Held-out half\n\n" + summary_table(summarize_where(tasks, scores, methods, [](const RecordedTask& t) {
-           return t.record.half != "design";
-         }));
+  const std::pair<const char*, const char*> sets[] = {
+      {"design", "Design half (auto was designed on these)"},
+      {"held-out", "Held-out half (other seeds and architectures, scored after the design)"},
+      {"fresh-held-out", "Fresh held-out set (recorded after auto was fixed, scored once)"}};
+  for (const auto& [half, title] : sets) {
+    const auto in_set = [half = std::string(half)](const RecordedTask& t) { return t.record.half == half; };
+    if (std::none_of(tasks.begin(), tasks.end(), in_set)) continue;
+    out += fmt::format("\n## {}\n\n", title) + summary_table(summarize_where(tasks, scores, methods, in_set));
+  }
   out += "\n## Tasks\n\n| task | half | best max LR | best loss |";
   for (Method m : methods) out += fmt::format(" {} |", to_string(m));
   out += "\n|---|---|---:|---:|";
@@ -168,7 +171,9 @@ std::string regret_svg(const std::vector<RecordedTask>& tasks, const std::vector
   for (std::size_t t = 0; t < tasks.size(); ++t) {
     const double cx = x(static_cast<double>(t) + 0.5);
     svg.text(cx, box.bottom() + 10, tasks[t].record.name, detail::kLabelStyle, "end", -60);
-    if (tasks[t].record.half != "design") svg.rect(cx - 17, box.top, 34, box.height, "fill:#000;fill-opacity:0.03");
+    if (tasks[t].record.half == "held-out") svg.rect(cx - 17, box.top, 34, box.height, "fill:#000;fill-opacity:0.04");
+    if (tasks[t].record.half == "fresh-held-out")
+      svg.rect(cx - 17, box.top, 34, box.height, "fill:#1f77b4;fill-opacity:0.08");
     for (std::size_t m = 0; m < methods.size(); ++m) {
       const Score& s = scores[t][m];
       if (!s.lr) continue;
@@ -181,8 +186,9 @@ std::string regret_svg(const std::vector<RecordedTask>& tasks, const std::vector
     svg.circle(box.right() + 20, ly - 4, 4, fmt::format("fill:{}", palette[m % 7]));
     svg.text(box.right() + 30, ly, to_string(methods[m]), detail::kLabelStyle);
   }
-  svg.text(box.right() + 14, box.top + 24 + 18 * static_cast<double>(methods.size()), "shaded: held out",
-           detail::kLabelStyle);
+  const double below = box.top + 24 + 18 * static_cast<double>(methods.size());
+  svg.text(box.right() + 14, below, "grey: held out", detail::kLabelStyle);
+  svg.text(box.right() + 14, below + 18, "blue: fresh held out", detail::kLabelStyle);
   return svg.finish();
 }
 

@@ -331,9 +331,106 @@ Task regression(std::string name, Half half, std::string description, const Spli
   return t;
 }
 
+Task bag_task(std::string name, Half half, uint64_t seed, int64_t vocabulary, int64_t classes,
+              OptimizerFactory optimizer, const std::string& optimizer_name) {
+  torch::manual_seed(seed);
+  Task bag;
+  bag.name = std::move(name);
+  bag.half = half;
+  bag.description = "synthetic documents, vocabulary " + std::to_string(vocabulary) + ", " +
+                    std::to_string(classes) + " classes, EmbeddingBag(32, mean) + linear, " + optimizer_name;
+  bag.range_test = range();
+  bag.loss = cross_entropy();
+  bag.metric = accuracy();
+  bag.train = batches(documents(60, 32, vocabulary, classes));
+  bag.valid = batches(documents(8, 250, vocabulary, classes));
+  bag.start = bag_run(seed, vocabulary, classes, std::move(optimizer));
+  return bag;
+}
+
+// Widths of a deep plain net: 784, `layers` hidden layers of `width`, 10.
+std::vector<int64_t> deep_widths(int layers, int64_t width) {
+  std::vector<int64_t> w{784};
+  for (int i = 0; i < layers; ++i) w.push_back(width);
+  w.push_back(10);
+  return w;
+}
+
+OptimizerFactory nesterov() {
+  return [](std::vector<torch::Tensor> p) {
+    return std::make_unique<torch::optim::SGD>(p, torch::optim::SGDOptions(1e-3).momentum(0.9).nesterov(true));
+  };
+}
+
+OptimizerFactory adamw(double weight_decay) {
+  return [=](std::vector<torch::Tensor> p) {
+    return std::make_unique<torch::optim::AdamW>(p, torch::optim::AdamWOptions(1e-3).weight_decay(weight_decay));
+  };
+}
+
+// The fresh held-out set: recorded after auto was fixed and scored once.
+// Other seeds, widths, optimizers and batch sizes than the two halves above.
+void add_fresh_held_out(std::vector<Task>& tasks) {
+  const Half F = Half::FreshHeldOut;
+  const Split data = fashion_subset(3, 6000, 2000);
+  const uint64_t seed = 13;
+  tasks.push_back(classification("fresh-mlp-nesterov", F, "Fashion-MNIST, MLP 784-100-10, SGD Nesterov, batch 128",
+                                 data, 128, sequential_run(seed, [] { return mlp({784, 100, 10}); }, nesterov())));
+  tasks.push_back(classification("fresh-mlp-adamw", F, "Fashion-MNIST, MLP 784-128-64-10, AdamW weight decay 0.05",
+                                 data, 64, sequential_run(seed, [] { return mlp({784, 128, 64, 10}); }, adamw(0.05))));
+  Task cnn = classification(
+      "fresh-cnn-bn-sgd", F, "Fashion-MNIST (3000 images), CNN 8-16 channels with BatchNorm, max-pool, SGD momentum",
+      Split{data.train_x.slice(0, 0, 3000), data.train_y.slice(0, 0, 3000), data.valid_x, data.valid_y}, 64,
+      sequential_run(seed, [] { return small_cnn(8, 16, false); }, sgd()));
+  cnn.epochs = 2;
+  tasks.push_back(std::move(cnn));
+  tasks.push_back(classification("fresh-imbalanced-adam", F,
+                                 "Fashion-MNIST, class c keeps 0.6^c of its images, MLP 784-128-10, Adam",
+                                 long_tailed(data, 0.6), 64,
+                                 sequential_run(seed, [] { return mlp({784, 128, 10}); }, adam())));
+  tasks.push_back(regression("fresh-regression-adam", F,
+                             "20 features, y = random tanh teacher + noise, MLP 20-32-32-1, MSE, Adam",
+                             teacher_regression(seed, false),
+                             sequential_run(seed, [] { return mlp({20, 32, 32, 1}); }, adam())));
+  const Split source = class_range(data, 0, 5), target = class_range(data, 5, 10);
+  auto weights = std::make_shared<Pretrained>(pretrain(seed, 160, source, target));
+  tasks.push_back(classification("fresh-head-frozen-adamw", F,
+                                 "Fashion-MNIST classes 5-9, new head on a body pretrained on classes 0-4, body "
+                                 "frozen, AdamW",
+                                 target, 64, transfer_run(seed, 160, weights, false, adamw(0.01))));
+  tasks.push_back(classification("fresh-unfrozen-adamw", F,
+                                 "the same after one epoch of the head: every layer trained, AdamW", target, 64,
+                                 transfer_run(seed, 160, weights, true, adamw(0.01))));
+  Task noisy = classification(
+      "fresh-noisy-batch8-sgd", F, "Fashion-MNIST (2000 images), batch size 8, MLP 784-32-10, SGD",
+      Split{data.train_x.slice(0, 0, 2000), data.train_y.slice(0, 0, 2000), data.valid_x, data.valid_y}, 8,
+      sequential_run(seed, [] { return mlp({784, 32, 10}); }, sgd()));
+  noisy.epochs = 1;
+  tasks.push_back(std::move(noisy));
+  Task short_range = classification(
+      "fresh-short-range-sgd", F, "Fashion-MNIST, MLP 784-64-10, SGD, range test ending at 2e-2 (before the blow-up)",
+      data, 64, sequential_run(seed, [] { return mlp({784, 64, 10}); }, sgd()));
+  short_range.range_test.end_lr(2e-2);
+  tasks.push_back(std::move(short_range));
+  tasks.push_back(classification("fresh-deep-no-norm-adam", F,
+                                 "Fashion-MNIST, 8 linear layers of 96, ReLU, no normalisation, Adam", data, 64,
+                                 sequential_run(seed, [] { return mlp(deep_widths(8, 96)); }, adam())));
+  tasks.push_back(bag_task("fresh-embedding-bag-adamw", F, seed, 1500, 6, adamw(0.01), "AdamW"));
+}
+
 }  // namespace
 
-std::string to_string(Half half) { return half == Half::Design ? "design" : "held-out"; }
+std::string to_string(Half half) {
+  switch (half) {
+    case Half::Design:
+      return "design";
+    case Half::HeldOut:
+      return "held-out";
+    case Half::FreshHeldOut:
+      break;
+  }
+  return "fresh-held-out";
+}
 
 std::vector<Task> all_tasks() {
   std::vector<Task> tasks;
@@ -417,36 +514,14 @@ std::vector<Task> all_tasks() {
         design ? "Fashion-MNIST, 12 linear layers of 64, ReLU, no normalisation, SGD"
                : "Fashion-MNIST, 16 linear layers of 48, tanh, no normalisation, SGD",
         data, 64,
-        sequential_run(seed, design ? [] {
-          std::vector<int64_t> w{784};
-          for (int i = 0; i < 11; ++i) w.push_back(64);
-          w.push_back(10);
-          return mlp(w);
-        } : [] {
-          std::vector<int64_t> w{784};
-          for (int i = 0; i < 15; ++i) w.push_back(48);
-          w.push_back(10);
-          return mlp(w, "tanh");
-        }, sgd())));
+        sequential_run(seed, design ? [] { return mlp(deep_widths(11, 64)); }
+                                    : [] { return mlp(deep_widths(15, 48), "tanh"); },
+                       sgd())));
 
-    torch::manual_seed(seed);
-    const int64_t vocabulary = design ? 1000 : 2000, classes = design ? 4 : 8;
-    const std::vector<Batch> train_documents = documents(60, 32, vocabulary, classes);
-    const std::vector<Batch> valid_documents = documents(8, 250, vocabulary, classes);
-    Task bag;
-    bag.name = design ? "embedding-bag-adam" : "embedding-bag-sgd";
-    bag.half = half;
-    bag.description = "synthetic documents, vocabulary " + std::to_string(vocabulary) + ", " +
-                      std::to_string(classes) + " classes, EmbeddingBag(32, mean) + linear, " +
-                      (design ? "Adam" : "SGD");
-    bag.range_test = range();
-    bag.loss = cross_entropy();
-    bag.metric = accuracy();
-    bag.train = batches(train_documents);
-    bag.valid = batches(valid_documents);
-    bag.start = bag_run(seed, vocabulary, classes, design ? adam() : sgd());
-    tasks.push_back(std::move(bag));
+    tasks.push_back(design ? bag_task("embedding-bag-adam", half, seed, 1000, 4, adam(), "Adam")
+                           : bag_task("embedding-bag-sgd", half, seed, 2000, 8, sgd(), "SGD"));
   }
+  add_fresh_held_out(tasks);
   return tasks;
 }
 

@@ -23,7 +23,7 @@ struct AutoFitReport;
 struct AutoFitOptions {
   AUTOLR_ARG(LRFinderOptions, range_test) = {};
   /// The suggester whose answer becomes the max LR; every method is reported.
-  /// autolr's own Auto: on bench/quality's 22 real fits its median and worst
+  /// autolr's own Auto: on bench/quality's 33 real tasks its median and worst
   /// regret beat every fastai method's (bench/quality/results.md).
   AUTOLR_ARG(Method, method) = Method::Auto;
   AUTOLR_ARG(SuggestOptions, suggest) = {};

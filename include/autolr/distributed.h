@@ -37,8 +37,7 @@ class DistributedGroup {
       : rank_(group->getRank()),
         size_(group->getSize()),
         all_reduce_([group](std::vector<torch::Tensor>& t) { group->allreduce(t)->wait(); }),
-        broadcast_([group](std::vector<torch::Tensor>& t) { group->broadcast(t)->wait(); }),
-        keep_alive_(std::make_shared<c10::intrusive_ptr<Group>>(group)) {}
+        broadcast_([group](std::vector<torch::Tensor>& t) { group->broadcast(t)->wait(); }) {}
 
   int64_t rank() const { return rank_; }
   int64_t size() const { return size_; }
@@ -55,9 +54,9 @@ class DistributedGroup {
 
  private:
   int64_t rank_, size_;
+  // Each holds a reference to the group, which lives as long as they do.
   std::function<void(std::vector<torch::Tensor>&)> all_reduce_;
   std::function<void(std::vector<torch::Tensor>&)> broadcast_;
-  std::shared_ptr<void> keep_alive_;
 };
 
 /// Gives rank 0's parameters and buffers to every rank (initial weights).

@@ -1,0 +1,82 @@
+// The quality benchmark's scoring (bench/quality): the regret arithmetic, the
+// record files, and that the committed results are what the committed
+// recordings and today's suggesters give.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "autolr/error.h"
+#include "score.h"
+#include "task_record.h"
+#include "test_support.h"
+
+namespace autolr::quality {
+namespace {
+
+TaskRecord three_fits() {
+  TaskRecord r;
+  r.name = "t";
+  r.half = "design";
+  r.description = "three fits, one diverged";
+  r.initial_valid_loss = 2.0;
+  r.planned_steps = 100;
+  r.stop_reason = "diverged";
+  r.grid = {{1e-3, 1.0, 0.5, 1}, {1e-2, 0.5, 0.8, 1}, {1e-1, std::nan(""), std::nan(""), 1}};
+  return r;
+}
+
+TEST(QualityScore, LossIsInterpolatedInLogLrAndADivergedFitCountsAsNoTraining) {
+  const TaskRecord r = three_fits();
+  EXPECT_EQ(scored_loss(r, r.grid[2]), 2.0);  // NaN -> the untrained loss
+  EXPECT_EQ(best_loss(r), 0.5);
+  EXPECT_NEAR(loss_at(r, std::sqrt(1e-3 * 1e-2)), 0.75, 1e-12);  // halfway in log LR
+  EXPECT_NEAR(loss_at(r, std::sqrt(1e-2 * 1e-1)), 1.25, 1e-12);
+  EXPECT_EQ(loss_at(r, 1e-6), 1.0);  // beyond the grid: its end value
+  EXPECT_EQ(loss_at(r, 10.0), 2.0);
+}
+
+TEST(QualityScore, RecordsRoundTripAndBadFilesAreNamed) {
+  test::TempDir dir;
+  const TaskRecord r = three_fits();
+  write_task_record(r, dir.file("t.grid.csv"));
+  const TaskRecord back = read_task_record(dir.file("t.grid.csv"));
+  EXPECT_EQ(back.description, r.description);
+  EXPECT_EQ(back.initial_valid_loss, 2.0);
+  ASSERT_EQ(back.grid.size(), 3u);
+  EXPECT_EQ(back.grid[1].valid_loss, 0.5);
+  EXPECT_TRUE(std::isnan(back.grid[2].valid_loss));
+  EXPECT_THROW_WITH(read_task_record(dir.file("missing.grid.csv")), FormatError, "missing.grid.csv");
+  const std::string bad = dir.write("bad.grid.csv", "# name: t\nmax_lr,valid_loss,metric,seconds\n0.1,x,0,0\n");
+  EXPECT_THROW_WITH(read_task_record(bad), FormatError, "line 3: 'x' is not a number");
+}
+
+TEST(QualityScore, TheCommittedResultsAreWhatTheRecordingsGiveToday) {
+  const std::string directory = AUTOLR_SOURCE_DIR "/bench/quality";
+  std::vector<RecordedTask> tasks;
+  for (const auto& entry : std::filesystem::directory_iterator(directory + "/data")) {
+    const std::string file = entry.path().filename().string();
+    const auto suffix = file.find(".grid.csv");
+    if (suffix != std::string::npos) tasks.push_back(read_recorded_task(directory + "/data", file.substr(0, suffix)));
+  }
+  ASSERT_GE(tasks.size(), 20u);
+  const std::string committed = test::read_file(directory + "/results.md");
+  // Every committed row must be what scoring gives now (the file lists the tasks in the benchmark's order).
+  for (const RecordedTask& task : tasks) {
+    const std::vector<Score> scores = score_task(task, all_methods());
+    const Score& automatic = scores.back();
+    ASSERT_EQ(automatic.method, Method::Auto);
+    ASSERT_TRUE(automatic.lr) << task.record.name;
+    const std::string cell = fmt::format(" {:.2e} ({:.3f}) |\n", *automatic.lr, automatic.regret);
+    const std::string row_start = "| " + task.record.name + " | ";
+    const auto row = committed.find(row_start);
+    ASSERT_NE(row, std::string::npos) << task.record.name << " is not in results.md";
+    EXPECT_EQ(committed.substr(row, committed.find('\n', row) + 1 - row).find(cell) != std::string::npos, true)
+        << task.record.name << ": auto now gives" << cell << "re-run build/bench/quality_bench";
+  }
+}
+
+}  // namespace
+}  // namespace autolr::quality
