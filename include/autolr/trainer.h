@@ -124,6 +124,7 @@ class Trainer {
   LRCurve lr_find(const LRFinderOptions& options = {});
 
   /// Mean loss (and metric) over `data`, in eval mode without gradients.
+  /// Distributed: over every rank's `data`, so every rank must call it.
   Evaluation evaluate(BatchSource& data);
 
   const std::vector<EpochRecord>& history() const { return history_; }
