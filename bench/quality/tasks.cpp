@@ -156,9 +156,9 @@ OptimizerFactory adam() {
     return std::make_unique<torch::optim::Adam>(p, torch::optim::AdamOptions(1e-3));
   };
 }
-OptimizerFactory adamw() {
-  return [](std::vector<torch::Tensor> p) {
-    return std::make_unique<torch::optim::AdamW>(p, torch::optim::AdamWOptions(1e-3).weight_decay(1e-2));
+OptimizerFactory adamw(double weight_decay = 1e-2) {
+  return [=](std::vector<torch::Tensor> p) {
+    return std::make_unique<torch::optim::AdamW>(p, torch::optim::AdamWOptions(1e-3).weight_decay(weight_decay));
   };
 }
 
@@ -359,12 +359,6 @@ std::vector<int64_t> deep_widths(int layers, int64_t width) {
 OptimizerFactory nesterov() {
   return [](std::vector<torch::Tensor> p) {
     return std::make_unique<torch::optim::SGD>(p, torch::optim::SGDOptions(1e-3).momentum(0.9).nesterov(true));
-  };
-}
-
-OptimizerFactory adamw(double weight_decay) {
-  return [=](std::vector<torch::Tensor> p) {
-    return std::make_unique<torch::optim::AdamW>(p, torch::optim::AdamWOptions(1e-3).weight_decay(weight_decay));
   };
 }
 
