@@ -39,6 +39,21 @@ torch::Tensor add_to_sum(const torch::Tensor& sum, const torch::Tensor& value) {
   return sum.defined() ? sum + value : value;
 }
 
+// Adds every rank's `sums` (scalars; an undefined one counts as 0) and
+// `count` up, in one collective, and puts the totals back.
+void add_over_ranks(const DistributedGroup& group, const std::vector<torch::Tensor*>& sums, int64_t& count,
+                    const torch::Device& device, const char* what) {
+  const auto as_double = torch::TensorOptions().dtype(torch::kFloat64).device(device);
+  std::vector<torch::Tensor> parts;
+  for (const torch::Tensor* sum : sums)
+    parts.push_back(sum->defined() ? sum->reshape({}).to(as_double) : torch::zeros({}, as_double));
+  parts.push_back(torch::tensor(static_cast<double>(count), as_double));
+  torch::Tensor packed = torch::stack(parts);
+  group.all_reduce_sum(packed, what);
+  for (std::size_t i = 0; i < sums.size(); ++i) *sums[i] = packed[static_cast<int64_t>(i)];
+  count = static_cast<int64_t>(packed[static_cast<int64_t>(sums.size())].item<double>());
+}
+
 // Calls every begun callback's on_fit_end; returns the first exception.
 std::exception_ptr end_fit(FitContext& context, const std::vector<Callback*>& callbacks, std::size_t begun) {
   std::exception_ptr first;
@@ -160,20 +175,13 @@ Trainer::EvaluationSums Trainer::evaluation_sums(BatchSource& data, bool with_me
     }
     sums.examples += on_device.size();
   }
-  if (options_.distributed()) sum_over_ranks(sums, with_metric);
+  if (options_.distributed()) {
+    std::vector<torch::Tensor*> totals{&sums.loss};
+    if (with_metric) totals.push_back(&sums.metric);
+    add_over_ranks(*options_.distributed(), totals, sums.examples, options_.device(), "summing an evaluation");
+  }
   AUTOLR_CHECK_ARGUMENT(sums.examples > 0, where, what, "empty", "at least one batch");
   return sums;
-}
-
-void Trainer::sum_over_ranks(EvaluationSums& sums, bool with_metric) const {
-  const auto as_double = torch::TensorOptions().dtype(torch::kFloat64).device(options_.device());
-  auto or_zero = [&](const torch::Tensor& t) { return t.defined() ? t.reshape({}) : torch::zeros({}, as_double); };
-  torch::Tensor packed = torch::stack({or_zero(sums.loss), or_zero(sums.metric),
-                                       torch::tensor(static_cast<double>(sums.examples), as_double)});
-  options_.distributed()->all_reduce_sum(packed, "summing an evaluation");
-  sums.loss = packed[0];
-  if (with_metric) sums.metric = packed[1];
-  sums.examples = static_cast<int64_t>(packed[2].item<double>());
 }
 
 Evaluation Trainer::evaluate(BatchSource& data) {
@@ -245,10 +253,8 @@ void Trainer::run(int64_t epochs, const std::vector<Callback*>& callbacks, bool 
         record.epoch = epoch;
         record.steps = context.step - steps_before;
         if (context.distributed) {
-          torch::Tensor totals = torch::stack({loss_sum.reshape({}), torch::tensor(static_cast<double>(examples), loss_sum.options())});
-          context.distributed->all_reduce_sum(totals, "summing the epoch's training loss");
-          loss_sum = totals[0];
-          examples = static_cast<int64_t>(totals[1].item<double>());
+          add_over_ranks(*context.distributed, {&loss_sum}, examples, options_.device(),
+                         "summing the epoch's training loss");
         }
         record.train_loss = loss_sum.item<double>() / static_cast<double>(examples);
         if (valid_data_) {

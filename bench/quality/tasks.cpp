@@ -55,20 +55,25 @@ Split fashion_subset(uint64_t seed, int64_t n_train, int64_t n_valid) {
           all.labels.index_select(0, valid)};
 }
 
-// Images of the classes in [first, last), labels shifted to start at 0.
-Split class_range(const Split& split, int64_t first, int64_t last) {
-  auto pick = [&](const torch::Tensor& x, const torch::Tensor& y) {
-    const auto keep = y.ge(first).logical_and(y.lt(last)).nonzero().squeeze(1);
-    return std::make_pair(x.index_select(0, keep), y.index_select(0, keep) - first);
-  };
+// `pick(x, y) -> (x', y')` applied to the training and the validation part alike.
+template <typename Pick>
+Split each_part(const Split& split, Pick pick) {
   auto [tx, ty] = pick(split.train_x, split.train_y);
   auto [vx, vy] = pick(split.valid_x, split.valid_y);
   return {tx, ty, vx, vy};
 }
 
+// Images of the classes in [first, last), labels shifted to start at 0.
+Split class_range(const Split& split, int64_t first, int64_t last) {
+  return each_part(split, [&](const torch::Tensor& x, const torch::Tensor& y) {
+    const auto keep = y.ge(first).logical_and(y.lt(last)).nonzero().squeeze(1);
+    return std::make_pair(x.index_select(0, keep), y.index_select(0, keep) - first);
+  });
+}
+
 // Class c keeps a fraction decay^c of its images: a long tail of rare classes.
 Split long_tailed(const Split& split, double decay) {
-  auto thin = [&](const torch::Tensor& x, const torch::Tensor& y) {
+  return each_part(split, [&](const torch::Tensor& x, const torch::Tensor& y) {
     std::vector<torch::Tensor> keep;
     for (int64_t c = 0; c < 10; ++c) {
       const auto of_class = y.eq(c).nonzero().squeeze(1);
@@ -77,23 +82,17 @@ Split long_tailed(const Split& split, double decay) {
     }
     const auto index = torch::cat(keep);
     return std::make_pair(x.index_select(0, index), y.index_select(0, index));
-  };
-  auto [tx, ty] = thin(split.train_x, split.train_y);
-  auto [vx, vy] = thin(split.valid_x, split.valid_y);
-  return {tx, ty, vx, vy};
+  });
 }
 
 // One class against the rest, the class kept at `fraction` of the examples.
 Split one_against_rest(const Split& split, int64_t positive, double fraction) {
-  auto make = [&](const torch::Tensor& x, const torch::Tensor& y) {
+  return each_part(split, [&](const torch::Tensor& x, const torch::Tensor& y) {
     const auto pos = y.eq(positive).nonzero().squeeze(1), neg = y.ne(positive).nonzero().squeeze(1);
     const auto n_pos = static_cast<int64_t>(neg.size(0) * fraction / (1 - fraction));
     const auto index = torch::cat({pos.slice(0, 0, n_pos), neg});
     return std::make_pair(x.index_select(0, index), y.index_select(0, index).eq(positive).to(torch::kLong));
-  };
-  auto [tx, ty] = make(split.train_x, split.train_y);
-  auto [vx, vy] = make(split.valid_x, split.valid_y);
-  return {tx, ty, vx, vy};
+  });
 }
 
 // y = teacher(x) + noise for a random teacher network.

@@ -146,9 +146,8 @@ class Trainer {
     int64_t examples = 0;
   };
   /// Throws InvalidArgument("<where>: <what> = empty ...") when `data` yields no batch.
+  /// Distributed: every rank's sums added up.
   EvaluationSums evaluation_sums(BatchSource& data, bool with_metric, const char* where, const char* what);
-  /// Distributed: every rank's sums added up, in one collective.
-  void sum_over_ranks(EvaluationSums& sums, bool with_metric) const;
 
   std::shared_ptr<torch::nn::Module> model_;
   ForwardFunction forward_;
