@@ -5,7 +5,6 @@
 
 #include <cstdlib>
 #include <map>
-
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef AUTOLR_HAVE_GLOO
@@ -27,9 +26,10 @@ void collective(const DistributedGroup& group, const char* what, Collective&& ru
   try {
     run();
   } catch (const std::exception& error) {
-    throw DistributedError(fmt::format("rank {} of {}: {} failed (another rank may have died or stopped "
-                                       "answering within the timeout): {}",
-                                       group.rank(), group.size(), what, error.what()));
+    throw DistributedError(
+        fmt::format("rank {} of {}: {} failed (another rank may have died or stopped "
+                    "answering within the timeout): {}",
+                    group.rank(), group.size(), what, error.what()));
   }
 }
 
@@ -141,9 +141,10 @@ std::shared_ptr<DistributedGroup> init_from_environment(const torch::Device& dev
       return std::make_shared<DistributedGroup>(
           c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world_size, nccl_options));
 #else
-      throw InvalidArgument(fmt::format("{}: device = {}, expected cpu: this autolr was built without NCCL "
-                                        "(configure with -DAUTOLR_WITH_NCCL=ON against a CUDA LibTorch)",
-                                        kWhere, device.str()));
+      throw InvalidArgument(
+          fmt::format("{}: device = {}, expected cpu: this autolr was built without NCCL "
+                      "(configure with -DAUTOLR_WITH_NCCL=ON against a CUDA LibTorch)",
+                      kWhere, device.str()));
 #endif
     }
 #ifdef AUTOLR_HAVE_GLOO
@@ -158,9 +159,10 @@ std::shared_ptr<DistributedGroup> init_from_environment(const torch::Device& dev
     return std::make_shared<DistributedGroup>(
         c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world_size, gloo_options));
 #else
-    throw InvalidArgument(fmt::format("{}: device = {}: this autolr was built without Gloo (install libgloo-dev, "
-                                      "or its headers, and configure again)",
-                                      kWhere, device.str()));
+    throw InvalidArgument(
+        fmt::format("{}: device = {}: this autolr was built without Gloo (install libgloo-dev, "
+                    "or its headers, and configure again)",
+                    kWhere, device.str()));
 #endif
   } catch (const Error&) {
     throw;

@@ -112,9 +112,8 @@ void LRFinder::on_after_loss(FitContext& context) {
   detail::check_scalar_loss(context.loss, "LRFinder");
   // Distributed: every rank records the mean over the ranks, so all record
   // the same curve and stop at the same step (a NaN on one rank is a NaN on all).
-  recording_->add_batch_loss(context.distributed
-                                 ? context.distributed->mean(context.loss, "averaging the range test's loss")
-                                 : context.loss);
+  recording_->add_batch_loss(
+      context.distributed ? context.distributed->mean(context.loss, "averaging the range test's loss") : context.loss);
 }
 
 void LRFinder::on_after_step(FitContext& context) {

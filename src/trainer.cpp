@@ -213,8 +213,8 @@ void Trainer::run(int64_t epochs, const std::vector<Callback*>& callbacks, bool 
       context.batch = 0;
       model_->train();
       for (Callback* callback : callbacks) callback->on_epoch_begin(context);
-      ProgressBar bar(options_.progress() && is_main_process(), epochs == 0 ? label : fmt::format("{} {}/{}", label, epoch + 1, epochs),
-                      std::nullopt);
+      ProgressBar bar(options_.progress() && is_main_process(),
+                      epochs == 0 ? label : fmt::format("{} {}/{}", label, epoch + 1, epochs), std::nullopt);
       torch::Tensor loss_sum;
       int64_t examples = 0;
       train_data_->begin_epoch();

@@ -214,8 +214,8 @@ TEST(CliDemo, PrintsTheTableAndTestAccuracyWritesThePicturesAndIsReproducible) {
   const std::string quick = " --model mlp --epochs 1 --no-progress --threads 2 --seed 5 --out-dir ";
   const auto first = run_cli("demo" + quick + quoted(dir.file("a")));
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
-  for (const char* part :
-       {"method", "minimum", "valley", "slide-forum", "auto", "decision: max lr", "epoch 1/1: train loss", "test accuracy"}) {
+  for (const char* part : {"method", "minimum", "valley", "slide-forum", "auto", "decision: max lr",
+                           "epoch 1/1: train loss", "test accuracy"}) {
     EXPECT_NE(first.out.find(part), std::string::npos) << part << "\n" << first.out;
   }
   for (const char* file : {"a/curve.csv", "a/lr_finder.svg", "a/report.json"}) {

@@ -2,25 +2,25 @@
 // binary re-runs itself as the ranks (AUTOLR_TEST_WORKER=distributed, see
 // main.cpp), joined by a TCPStore on 127.0.0.1.
 
+#include "autolr/distributed.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <fcntl.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <chrono>
 #include <cmath>
-#include <optional>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "autolr/curve_csv.h"
-#include "autolr/distributed.h"
 #include "autolr/error.h"
 #include "autolr/trainer.h"
 #include "test_support.h"
@@ -104,8 +104,8 @@ std::vector<Worker> launch(int world, const std::string& out, const std::vector<
       ::setenv("MASTER_ADDR", "127.0.0.1", 1);
       ::setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
       ::setenv("AUTOLR_TEST_OUT", out.c_str(), 1);
-      const int stdout_file = ::open((out + "/rank" + std::to_string(rank) + ".stdout").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int stdout_file =
+          ::open((out + "/rank" + std::to_string(rank) + ".stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(stdout_file, STDOUT_FILENO);
       for (const std::string& assignment : extra) ::putenv(const_cast<char*>(assignment.c_str()));
       ::execl("/proc/self/exe", "autolr_tests", static_cast<char*>(nullptr));
@@ -186,7 +186,8 @@ TEST(Distributed, TwoRanksRecordTheSameCurveAsOneProcessOverTheSameGlobalBatches
   TempDir dir;
   const auto started = std::chrono::steady_clock::now();
   const std::vector<int> codes = wait_for(launch(2, dir.path(), {}), std::chrono::seconds(120));
-  ASSERT_EQ(codes, (std::vector<int>{0, 0})) << read_file(dir.file("rank0.error")) << read_file(dir.file("rank1.error"));
+  ASSERT_EQ(codes, (std::vector<int>{0, 0}))
+      << read_file(dir.file("rank0.error")) << read_file(dir.file("rank1.error"));
   std::printf("2 ranks: %.1f s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 
   const LRCurve rank0 = read_curve_csv(dir.file("rank0.csv")), rank1 = read_curve_csv(dir.file("rank1.csv"));
@@ -213,7 +214,8 @@ TEST(Distributed, TwoRanksRecordTheSameCurveAsOneProcessOverTheSameGlobalBatches
 TEST(Distributed, ANanOnOneRankStopsEveryRankAtTheSameStep) {
   TempDir dir;
   const std::vector<int> codes = wait_for(launch(2, dir.path(), {"AUTOLR_TEST_NAN_AT=20"}), std::chrono::seconds(120));
-  ASSERT_EQ(codes, (std::vector<int>{0, 0})) << read_file(dir.file("rank0.error")) << read_file(dir.file("rank1.error"));
+  ASSERT_EQ(codes, (std::vector<int>{0, 0}))
+      << read_file(dir.file("rank0.error")) << read_file(dir.file("rank1.error"));
   const LRCurve rank0 = read_curve_csv(dir.file("rank0.csv")), rank1 = read_curve_csv(dir.file("rank1.csv"));
   EXPECT_EQ(rank0.size(), 21u);
   EXPECT_EQ(rank1.size(), 21u);

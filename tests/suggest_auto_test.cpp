@@ -124,9 +124,9 @@ TEST(SuggestAuto, BadOptionsAreNamed) {
                     "window_decades = 0, expected a finite value > 0");
   EXPECT_THROW_WITH(suggest_auto(lrs, losses, AutoSuggestOptions().decades_below_blowup(-1)), InvalidArgument,
                     "decades_below_blowup = -1, expected a finite value >= 0");
-  EXPECT_THROW_WITH(suggest(LRCurve(lrs, losses), Method::Auto,
-                            SuggestOptions().auto_rule(AutoSuggestOptions().window_decades(NAN))),
-                    InvalidArgument, "window_decades = nan");
+  EXPECT_THROW_WITH(
+      suggest(LRCurve(lrs, losses), Method::Auto, SuggestOptions().auto_rule(AutoSuggestOptions().window_decades(NAN))),
+      InvalidArgument, "window_decades = nan");
   const Suggestion few = suggest_auto({1e-3, 1e-2}, {1.0, 0.5});
   EXPECT_FALSE(few.lr);
   EXPECT_TRUE(few.has_warning(WarningKind::TooFewPoints));

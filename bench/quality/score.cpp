@@ -32,8 +32,8 @@ std::string summary_table(const std::vector<Summary>& summaries) {
 
 template <typename Keep>
 std::vector<Summary> summarize_where(const std::vector<RecordedTask>& tasks,
-                                     const std::vector<std::vector<Score>>& scores,
-                                     const std::vector<Method>& methods, Keep keep) {
+                                     const std::vector<std::vector<Score>>& scores, const std::vector<Method>& methods,
+                                     Keep keep) {
   std::vector<std::vector<Score>> kept;
   for (std::size_t t = 0; t < tasks.size(); ++t)
     if (keep(tasks[t])) kept.push_back(scores[t]);
@@ -134,11 +134,10 @@ std::string results_markdown(const std::vector<RecordedTask>& tasks, const std::
   for (std::size_t t = 0; t < tasks.size(); ++t) {
     const TaskRecord& r = tasks[t].record;
     const double best = best_loss(r);
-    const auto best_fit = std::find_if(r.grid.begin(), r.grid.end(),
-                                       [&](const GridFit& f) { return scored_loss(r, f) == best; });
+    const auto best_fit =
+        std::find_if(r.grid.begin(), r.grid.end(), [&](const GridFit& f) { return scored_loss(r, f) == best; });
     out += fmt::format("| {} | {} | {:.2e} | {:.4f} |", r.name, r.half, best_fit->max_lr, best);
-    for (const Score& s : scores[t])
-      out += s.lr ? fmt::format(" {} ({:.3f}) |", format_lr(s.lr), s.regret) : " none |";
+    for (const Score& s : scores[t]) out += s.lr ? fmt::format(" {} ({:.3f}) |", format_lr(s.lr), s.regret) : " none |";
     out += "\n";
   }
   out += "\nCells: the suggested max LR (its regret).\n\n## What each task is\n\n";

@@ -31,8 +31,8 @@ void write_task_record(const TaskRecord& record, const std::string& path) {
   std::string text;
   text += fmt::format("# name: {}\n# half: {}\n# description: {}\n# metric: {}\n", record.name, record.half,
                       record.description, record.metric_name);
-  text += fmt::format("# planned_steps: {}\n# stop_reason: {}\n# initial_valid_loss: {:.17g}\n",
-                      record.planned_steps, record.stop_reason, record.initial_valid_loss);
+  text += fmt::format("# planned_steps: {}\n# stop_reason: {}\n# initial_valid_loss: {:.17g}\n", record.planned_steps,
+                      record.stop_reason, record.initial_valid_loss);
   text += "max_lr,valid_loss,metric,seconds\n";
   for (const GridFit& fit : record.grid)
     text += fmt::format("{:.17g},{:.17g},{:.17g},{:.3f}\n", fit.max_lr, fit.valid_loss, fit.metric, fit.seconds);

@@ -10,7 +10,6 @@
 /// number of batches per epoch (ShardedBatches or LibTorch's
 /// DistributedRandomSampler give each rank its share of every batch).
 
-#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 #include <torch/types.h>
@@ -21,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <vector>
 
 #include "autolr/arg.h"

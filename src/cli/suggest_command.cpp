@@ -142,7 +142,8 @@ void add_suggest_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd =
       app.add_subcommand("suggest", "Suggest learning rates on a curve CSV (columns lr, loss[, smooth_loss])");
   cmd->add_option("file", args->file, "curve CSV file")->required();
-  cmd->add_option("--method", args->method, "auto|minimum|steep|valley|slide|slide-forum|descent-start|all (default auto)");
+  cmd->add_option("--method", args->method,
+                  "auto|minimum|steep|valley|slide|slide-forum|descent-start|all (default auto)");
   cmd->add_option("--lr-diff", args->lr_diff, "slide rules: window length in points (default 15)");
   cmd->add_option("--threshold", args->threshold,
                   "slide rules: gradient difference threshold (default 0.005 slide, 0.05 slide-forum)");

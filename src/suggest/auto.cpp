@@ -57,8 +57,7 @@ Suggestion suggest_auto(const std::vector<double>& lrs, const std::vector<double
   if (auto none = detail::require_points(Method::Auto, losses.size(), 5)) return *none;
 
   const std::vector<double> smooth = smooth_in_log_lr(lrs, losses, options.window_decades());
-  const std::size_t lowest =
-      static_cast<std::size_t>(std::min_element(smooth.begin(), smooth.end()) - smooth.begin());
+  const std::size_t lowest = static_cast<std::size_t>(std::min_element(smooth.begin(), smooth.end()) - smooth.begin());
   const double start = smooth.front(), drop = start - smooth[lowest];
   const auto climb = std::find_if(smooth.begin() + static_cast<std::ptrdiff_t>(lowest), smooth.end(),
                                   [&](double value) { return value > start; });

@@ -19,9 +19,12 @@ struct Names {
   Method method;
   const char* name;
 };
-constexpr Names kMethodNames[] = {{Method::Minimum, "minimum"},        {Method::Steep, "steep"},
-                                  {Method::Valley, "valley"},          {Method::Slide, "slide"},
-                                  {Method::SlideForum, "slide-forum"}, {Method::DescentStart, "descent-start"},
+constexpr Names kMethodNames[] = {{Method::Minimum, "minimum"},
+                                  {Method::Steep, "steep"},
+                                  {Method::Valley, "valley"},
+                                  {Method::Slide, "slide"},
+                                  {Method::SlideForum, "slide-forum"},
+                                  {Method::DescentStart, "descent-start"},
                                   {Method::Auto, "auto"}};
 
 // fastai's lr_find trims [num_it // 10 : -5]; the forum rule read the whole curve.
@@ -85,13 +88,13 @@ Method method_from_string(const std::string& name) {
   for (const auto& entry : kMethodNames) {
     if (name == entry.name) return entry.method;
   }
-  throw InvalidArgument(
-      fmt::format("method = \"{}\", expected one of minimum, steep, valley, slide, slide-forum, descent-start, auto", name));
+  throw InvalidArgument(fmt::format(
+      "method = \"{}\", expected one of minimum, steep, valley, slide, slide-forum, descent-start, auto", name));
 }
 
 const std::vector<Method>& all_methods() {
-  static const std::vector<Method> methods = {Method::Minimum, Method::Steep, Method::Valley, Method::Slide,
-                                              Method::SlideForum, Method::Auto};
+  static const std::vector<Method> methods = {Method::Minimum, Method::Steep,      Method::Valley,
+                                              Method::Slide,   Method::SlideForum, Method::Auto};
   return methods;
 }
 
