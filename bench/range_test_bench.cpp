@@ -15,9 +15,9 @@
 #include <cstdlib>
 #include <vector>
 
-#include "autolr/fashion_mnist.h"
 #include "autolr/lr_finder.h"
 #include "autolr/trainer.h"
+#include "demo/fashion_mnist.h"
 
 namespace {
 
@@ -68,7 +68,7 @@ double autolr_range_test(const std::vector<autolr::Batch>& batches) {
       },
       autolr::batches(batches), autolr::TrainerOptions().progress(false));
   const auto start = std::chrono::steady_clock::now();
-  const autolr::LRCurve curve = trainer.lr_find(range());
+  const autolr::LRCurve curve = autolr::lr_find(trainer, range());
   const double elapsed = seconds_since(start);
   if (curve.size() != static_cast<std::size_t>(kSteps)) std::abort();
   return elapsed;

@@ -9,6 +9,7 @@
 // Each rank trains on its share of every batch; the range test records the
 // mean loss over the ranks, so all ranks pick the same LR. Rank 0 prints.
 
+#include <autolr/auto_fit.h>
 #include <autolr/curve_csv.h>
 #include <autolr/distributed.h>
 #include <autolr/trainer.h>
@@ -69,7 +70,7 @@ int train(int64_t epochs) {
       mine, autolr::TrainerOptions().distributed(group).progress(false));
   trainer.set_metric(autolr::accuracy());
   trainer.set_validation_data(mine);
-  const autolr::AutoFitReport report = trainer.auto_fit(epochs);  // rank 0 prints the report
+  const autolr::AutoFitReport report = autolr::auto_fit(trainer, epochs);  // rank 0 prints the report
   if (group->is_main()) autolr::write_curve_csv(report.curve, "distributed_curve.csv");
   // [readme-distributed]
   return report.trained && *report.history.back().metric > 0.8 ? 0 : 1;

@@ -4,6 +4,7 @@
 //
 //   build/examples/regression [epochs]
 
+#include <autolr/auto_fit.h>
 #include <autolr/trainer.h>
 #include <torch/torch.h>
 
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
 
   const double before = trainer.evaluate(*autolr::batches(autolr::split_into_batches(x_valid, y_valid, 256))).loss;
   const autolr::AutoFitReport report =
-      trainer.auto_fit(epochs, autolr::AutoFitOptions().method(autolr::Method::Minimum));
+      autolr::auto_fit(trainer, epochs, autolr::AutoFitOptions().method(autolr::Method::Minimum));
   if (!report.trained) return 1;
   const double after = *report.history.back().valid_loss;
   std::printf("validation RMSE %.1f -> %.1f\n", std::sqrt(before), std::sqrt(after));

@@ -5,6 +5,7 @@
 //
 //   build/examples/text_classifier [epochs]
 
+#include <autolr/auto_fit.h>
 #include <autolr/trainer.h>
 #include <torch/torch.h>
 
@@ -71,6 +72,6 @@ int main(int argc, char** argv) {
   trainer.set_validation_data(autolr::batches(valid));
   trainer.set_metric(autolr::accuracy());
   const autolr::AutoFitReport report =
-      trainer.auto_fit(epochs, autolr::AutoFitOptions().method(autolr::Method::Minimum));
+      autolr::auto_fit(trainer, epochs, autolr::AutoFitOptions().method(autolr::Method::Minimum));
   return report.trained && *report.history.back().metric > 0.5 ? 0 : 1;
 }

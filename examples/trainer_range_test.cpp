@@ -33,7 +33,7 @@ int main() {
   trainer.set_metric(autolr::accuracy());
 
   // The range test: 1e-7 to 10 over 100 steps, stop at 4x the best smoothed loss.
-  const autolr::LRCurve curve = trainer.lr_find(autolr::LRFinderOptions().num_iter(100));
+  const autolr::LRCurve curve = autolr::lr_find(trainer, autolr::LRFinderOptions().num_iter(100));
   const autolr::Suggestion valley = autolr::suggest(curve, autolr::Method::Valley);
 
   if (valley.lr) {

@@ -6,6 +6,7 @@
 //
 //   build/examples/transfer_learning [epochs]
 
+#include <autolr/auto_fit.h>
 #include <autolr/trainer.h>
 #include <torch/torch.h>
 
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
     autolr::Trainer pretrain(
         model_a, optimizer, [](const auto& out, const auto& t) { return torch::nn::functional::cross_entropy(out, t); },
         autolr::batches(autolr::split_into_batches(x, labels(x, 1, 5), 64)), autolr::TrainerOptions().progress(false));
-    pretrain.fit_one_cycle(epochs, 3e-3);
+    autolr::fit_one_cycle(pretrain, epochs, 3e-3);
   }
 
   // Task B: a new head on the pretrained body. Two param groups, earliest layers first.
@@ -73,13 +74,14 @@ int main(int argc, char** argv) {
   // Stage 1: the body frozen, the head alone.
   set_trainable(*body, false);
   std::printf("== stage 1: frozen body, new head\n");
-  const autolr::AutoFitReport frozen = trainer.auto_fit(epochs);
+  const autolr::AutoFitReport frozen = autolr::auto_fit(trainer, epochs);
 
   // Stage 2: everything trainable. The curve changes shape, so test again;
   // the body gets the lower end of the slice, read off the curve.
   set_trainable(*body, true);
   std::printf("== stage 2: unfrozen, discriminative LRs\n");
-  const autolr::AutoFitReport unfrozen = trainer.auto_fit(epochs, autolr::AutoFitOptions().lower_end_from_curve(true));
+  const autolr::AutoFitReport unfrozen =
+      autolr::auto_fit(trainer, epochs, autolr::AutoFitOptions().lower_end_from_curve(true));
   // [readme-transfer]
 
   if (!frozen.trained || !unfrozen.trained) return 1;

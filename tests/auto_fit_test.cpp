@@ -1,3 +1,5 @@
+#include "autolr/auto_fit.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -40,7 +42,7 @@ TEST(AutoFit, LandsWithinAFewPercentOfTheBestFinalLossOfAnLrGrid) {
   for (int i = 0; i <= 16; ++i) {  // 1e-3 .. 10
     const double lr = 1e-3 * std::pow(10.0, i / 4.0);
     Problem p;
-    p.trainer->fit_one_cycle(kEpochs, lr);
+    fit_one_cycle(*p.trainer, kEpochs, lr);
     const double loss = *p.trainer->history().back().valid_loss;
     if (std::isfinite(loss) && loss < best) {
       best = loss;
@@ -49,7 +51,7 @@ TEST(AutoFit, LandsWithinAFewPercentOfTheBestFinalLossOfAnLrGrid) {
   }
   const auto regret = [&](Method method) {
     Problem p;
-    const AutoFitReport report = p.trainer->auto_fit(kEpochs, AutoFitOptions().print(false).method(method));
+    const AutoFitReport report = auto_fit(*p.trainer, kEpochs, AutoFitOptions().print(false).method(method));
     EXPECT_TRUE(report.trained) << report.decision;
     const double loss = report.trained ? *report.history.back().valid_loss : INFINITY;
     std::printf("%s: lr %.4g, final valid loss %.4f, regret %.4f (grid best lr %.4g, loss %.4f)\n",
@@ -62,7 +64,7 @@ TEST(AutoFit, LandsWithinAFewPercentOfTheBestFinalLossOfAnLrGrid) {
 
 TEST(AutoFit, ReportsEverySuggestionTheScheduleAndTheEpochs) {
   Problem p;
-  const AutoFitReport report = p.trainer->auto_fit(2, AutoFitOptions().print(false).method(Method::Minimum));
+  const AutoFitReport report = auto_fit(*p.trainer, 2, AutoFitOptions().print(false).method(Method::Minimum));
   ASSERT_TRUE(report.trained);
   EXPECT_EQ(report.suggestions.size(), all_methods().size());
   EXPECT_EQ(report.chosen.method, Method::Minimum);
@@ -82,7 +84,7 @@ TEST(AutoFit, DoesNotTrainWhenTheSuggestionHasNoAnswer) {
   const auto before = test::capture(*p.model, *p.optimizer);
   // Three steps: after fastai's trimming nothing is left to suggest on.
   const AutoFitReport report =
-      p.trainer->auto_fit(2, AutoFitOptions().print(false).range_test(LRFinderOptions().num_iter(3).progress(false)));
+      auto_fit(*p.trainer, 2, AutoFitOptions().print(false).range_test(LRFinderOptions().num_iter(3).progress(false)));
   EXPECT_FALSE(report.trained);
   EXPECT_NE(report.decision.find("has no answer"), std::string::npos) << report.decision;
   EXPECT_TRUE(report.history.empty());
@@ -98,7 +100,8 @@ TEST(AutoFit, SpreadsDiscriminativeLrsGeometricallyOverGroups) {
   EXPECT_EQ(discriminative_lrs(0.1, 10, 1), std::vector<double>{0.1});
   EXPECT_THROW_WITH(discriminative_lrs(0.1, 0.5, 2), InvalidArgument, "ratio = 0.5, expected a finite value >= 1");
   Problem p;
-  EXPECT_THROW_WITH(p.trainer->auto_fit(1, AutoFitOptions().print(false).group_ratio(0)), InvalidArgument, "ratio = 0");
+  EXPECT_THROW_WITH(auto_fit(*p.trainer, 1, AutoFitOptions().print(false).group_ratio(0)), InvalidArgument,
+                    "ratio = 0");
 }
 
 TEST(AutoFit, TakesTheSlicesLowerEndFromTheCurveCappedAtMaxGroupRatio) {
@@ -112,7 +115,7 @@ TEST(AutoFit, TakesTheSlicesLowerEndFromTheCurveCappedAtMaxGroupRatio) {
                   TrainerOptions().progress(false));
   for (double cap : {1e9, 10.0}) {
     const AutoFitReport report =
-        trainer.auto_fit(1, AutoFitOptions().print(false).lower_end_from_curve(true).max_group_ratio(cap));
+        auto_fit(trainer, 1, AutoFitOptions().print(false).lower_end_from_curve(true).max_group_ratio(cap));
     ASSERT_TRUE(report.trained && report.descent_start.lr);
     ASSERT_EQ(report.group_max_lrs.size(), 2u);
     EXPECT_EQ(report.group_max_lrs[1], *report.chosen.lr);

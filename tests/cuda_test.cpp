@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "autolr/lr_finder.h"
 #include "autolr/trainer.h"
 #include "torch_support.h"
 
@@ -24,7 +25,7 @@ TEST(Cuda, RangeTestRestoresBitIdenticallyOnTheGpu) {
     trainer.fit(1);
     const auto before = test::capture(*model, optimizer);
     const LRCurve curve =
-        trainer.lr_find(LRFinderOptions().progress(false).end_lr(100).snapshot(SnapshotOptions().location(location)));
+        lr_find(trainer, LRFinderOptions().progress(false).end_lr(100).snapshot(SnapshotOptions().location(location)));
     EXPECT_GT(curve.size(), 5u);
     EXPECT_TRUE(test::identical(before, test::capture(*model, optimizer)));
   }
@@ -39,7 +40,7 @@ TEST(Cuda, DeferredReadbackGivesTheSameCurveAsReadingEveryStep) {
     torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
     Trainer trainer(model, optimizer, test::cross_entropy, batches(test::classification_batches(6, 32)),
                     TrainerOptions().device(torch::kCUDA).progress(false));
-    return trainer.lr_find(LRFinderOptions().progress(false).end_lr(1e4).readback_every(readback_every));
+    return lr_find(trainer, LRFinderOptions().progress(false).end_lr(1e4).readback_every(readback_every));
   };
   const LRCurve every = run(1);
   const LRCurve deferred = run(0);  // every 4 steps on CUDA

@@ -20,6 +20,7 @@
 #include <optional>
 #include <thread>
 
+#include "autolr/auto_fit.h"
 #include "autolr/curve_csv.h"
 #include "autolr/error.h"
 #include "autolr/trainer.h"
@@ -64,9 +65,9 @@ RunResult range_test_run(const std::shared_ptr<DistributedGroup>& group, const s
   const LRFinderOptions range = LRFinderOptions().num_iter(kSteps).end_lr(100).progress(false);
   const CapturedState before = capture(*net, optimizer);
   RunResult result;
-  result.curve = trainer.lr_find(range);
+  result.curve = lr_find(trainer, range);
   result.restored = identical(before, capture(*net, optimizer));
-  result.decision = trainer.auto_fit(1, AutoFitOptions().range_test(range)).decision;
+  result.decision = auto_fit(trainer, 1, AutoFitOptions().range_test(range)).decision;
   return result;
 }
 

@@ -1,4 +1,4 @@
-#include "autolr/fashion_mnist.h"
+#include "demo/fashion_mnist.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

@@ -11,6 +11,7 @@
 
 #include "autolr/curve_csv.h"
 #include "autolr/error.h"
+#include "autolr/lr_finder.h"
 #include "autolr/plot.h"
 #include "autolr/trainer.h"
 #include "test_support.h"
@@ -54,7 +55,7 @@ TEST(FaultInjection, LossFunctionThrowingAtStepKWithADiskSnapshotLeavesNoFile) {
   });
   const auto before = f.state();
   calls = 0;
-  EXPECT_THROW_WITH(f.trainer->lr_find(on_disk(dir.path())), std::runtime_error, "loss failed at call 12");
+  EXPECT_THROW_WITH(lr_find(*f.trainer, on_disk(dir.path())), std::runtime_error, "loss failed at call 12");
   EXPECT_TRUE(test::identical(before, f.state()));
   EXPECT_EQ(files_in(dir.path()), 0u) << "no snapshot or temporary file left";
 }
@@ -66,7 +67,7 @@ TEST(FaultInjection, NanAtTheFirstStepStopsAtOnceAndRestores) {
       },
       /*warm_up=*/false);  // a warm-up on NaN losses would leave NaN weights, which never compare equal
   const auto before = f.state();
-  const LRCurve curve = f.trainer->lr_find(LRFinderOptions().progress(false));
+  const LRCurve curve = lr_find(*f.trainer, LRFinderOptions().progress(false));
   EXPECT_EQ(curve.size(), 1u);
   EXPECT_EQ(curve.stop_reason(), StopReason::NonFiniteLoss);
   EXPECT_TRUE(test::identical(before, f.state()));
@@ -79,7 +80,7 @@ TEST(FaultInjection, SnapshotDirectoryThatCannotBeWrittenStopsTheTestBeforeItSta
   Fixture f;
   const auto before = f.state();
   // /proc refuses new files even to root, which chmod does not.
-  EXPECT_THROW_WITH(f.trainer->lr_find(on_disk("/proc")), RestoreError, "the range test did not start");
+  EXPECT_THROW_WITH(lr_find(*f.trainer, on_disk("/proc")), RestoreError, "the range test did not start");
   EXPECT_TRUE(test::identical(before, f.state()));
 }
 

@@ -130,7 +130,7 @@ TEST(LRFinder, TrainerRangeTestRestartsDataThatRunsOutAndKeepsThePlan) {
   torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
   Trainer trainer(model, optimizer, test::cross_entropy, batches(test::classification_batches(3, 16)),
                   TrainerOptions().progress(false));
-  const LRCurve curve = trainer.lr_find(quiet().num_iter(20).end_lr(1e-3).diverge_factor(std::nullopt));
+  const LRCurve curve = lr_find(trainer, quiet().num_iter(20).end_lr(1e-3).diverge_factor(std::nullopt));
   EXPECT_EQ(curve.size(), 20u) << "3 batches, 20 steps: the data restarts";
   EXPECT_EQ(curve.planned_steps(), 20u);
   EXPECT_EQ(curve.stop_reason(), StopReason::Completed);
@@ -143,7 +143,7 @@ TEST(LRFinder, DivergesOnARealModelWithSgd) {
   torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
   Trainer trainer(model, optimizer, test::cross_entropy, batches(test::classification_batches(10, 32)),
                   TrainerOptions().progress(false));
-  const LRCurve curve = trainer.lr_find(quiet().end_lr(1e4));
+  const LRCurve curve = lr_find(trainer, quiet().end_lr(1e4));
   EXPECT_LT(curve.size(), 100u);
   EXPECT_TRUE(curve.stop_reason() == StopReason::Diverged || curve.stop_reason() == StopReason::NonFiniteLoss);
 }
@@ -161,7 +161,7 @@ TEST(LRFinder, AccumulationRecordsTheMeanOfEachStepsBatchesAndStepsOncePerGroup)
         return loss;
       },
       batches(test::classification_batches(4, 8)), TrainerOptions().progress(false));
-  const LRCurve curve = trainer.lr_find(quiet().num_iter(6).accumulation_steps(3).diverge_factor(std::nullopt));
+  const LRCurve curve = lr_find(trainer, quiet().num_iter(6).accumulation_steps(3).diverge_factor(std::nullopt));
   ASSERT_EQ(curve.size(), 6u);
   ASSERT_EQ(batch_losses.size(), 18u);
   for (std::size_t step = 0; step < 6; ++step) {
@@ -188,7 +188,7 @@ TEST(LRFinder, SetsEveryGroupsLrAndRecordsThem) {
       },
       optimizer, [](const torch::Tensor& o, const Batch& b) { return test::cross_entropy(o, b.target); },
       batches(test::classification_batches(2, 8)), TrainerOptions().progress(false));
-  const LRCurve curve = trainer.lr_find(quiet().num_iter(10).group_start_lrs({1e-6, 1e-5}).end_lr(0.1));
+  const LRCurve curve = lr_find(trainer, quiet().num_iter(10).group_start_lrs({1e-6, 1e-5}).end_lr(0.1));
   ASSERT_EQ(curve.group_lrs().size(), 2u);
   ASSERT_EQ(seen.size(), curve.size());
   for (std::size_t i = 0; i < curve.size(); ++i) {
@@ -205,16 +205,16 @@ TEST(LRFinder, ValidationLossPerStepIsRecordedInsteadOfTheTrainingLoss) {
   torch::optim::SGD optimizer(model->parameters(), 0.1);
   Trainer trainer(model, optimizer, test::cross_entropy, batches(test::classification_batches(4, 16)),
                   TrainerOptions().progress(false));
-  EXPECT_THROW_WITH(trainer.lr_find(quiet().use_validation(true)), InvalidArgument, "use_validation = true");
+  EXPECT_THROW_WITH(lr_find(trainer, quiet().use_validation(true)), InvalidArgument, "use_validation = true");
   auto validation = batches(test::classification_batches(2, 32, 8, 3, /*seed=*/3));
   trainer.set_validation_data(validation);
   const double before = trainer.evaluate(*validation).loss;
   // LRs far too small to move the model: the validation loss stays put,
   // while the training loss of each batch differs.
-  const LRCurve curve = trainer.lr_find(quiet().num_iter(5).start_lr(1e-12).end_lr(1e-11).use_validation(true));
+  const LRCurve curve = lr_find(trainer, quiet().num_iter(5).start_lr(1e-12).end_lr(1e-11).use_validation(true));
   ASSERT_EQ(curve.size(), 5u);
   for (double loss : curve.losses()) EXPECT_NEAR(loss, before, 1e-6);
-  const LRCurve training = trainer.lr_find(quiet().num_iter(5).start_lr(1e-12).end_lr(1e-11).use_validation(false));
+  const LRCurve training = lr_find(trainer, quiet().num_iter(5).start_lr(1e-12).end_lr(1e-11).use_validation(false));
   EXPECT_GT(std::abs(training.losses()[1] - before), 1e-4);
 }
 
@@ -229,8 +229,9 @@ TEST(LRFinder, AsACallbackInFitStopsItselfAndSuggestsWithFastaiTrimming) {
   const LRCurve& curve = finder.curve();
   ASSERT_GT(curve.size(), 20u);
   EXPECT_LE(trainer.history().size(), 10u) << "the finder ended the fit";
-  const Suggestion s = finder.suggest();
+  const Suggestion s = finder.suggest(Method::Valley);
   const Suggestion trimmed = suggest(curve, Method::Valley, SuggestOptions().skip_start(10).skip_end(5));
+  EXPECT_EQ(finder.suggest().method, kDefaultMethod);
   EXPECT_EQ(s.index, trimmed.index);
   EXPECT_EQ(s.lr, trimmed.lr);
 }

@@ -219,7 +219,7 @@ TEST(Trainer, FitOneCycleStepsTheScheduleOncePerOptimizerStep) {
   Trainer trainer(model, optimizer, test::cross_entropy, batches(test::classification_batches(5, 8)),
                   TrainerOptions().progress(false));
   trainer.add_callback(std::make_shared<LrLog>(lrs));
-  trainer.fit_one_cycle(3, 0.05);
+  fit_one_cycle(trainer, 3, 0.05);
   const OneCycleSchedule schedule(OneCycleOptions(0.05).total_steps(15));
   ASSERT_EQ(lrs.size(), 15u);
   for (int64_t step = 0; step < 15; ++step) EXPECT_DOUBLE_EQ(lrs[static_cast<std::size_t>(step)], schedule.lr(step));

@@ -4,11 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "autolr/auto_fit.h"
+#include "autolr/lr_finder.h"
 #include "test_support.h"
 
 namespace autolr {
@@ -60,6 +65,98 @@ TEST(Readme, EveryCppBlockIsCodeThatAnExampleCompiles) {
   for (std::size_t at = readme.find("```cpp\n"); at != std::string::npos; at = readme.find("```cpp\n", at + 1))
     ++blocks;
   EXPECT_EQ(blocks, regions.size());
+}
+
+// The "default" column of the table under "## <heading>" in a markdown file,
+// by option name (the "name" column, or the first one when it is headed by
+// the struct's name), without backticks.
+std::map<std::string, std::string> documented_defaults(const std::string& doc, const std::string& heading) {
+  std::istringstream lines(doc.substr(doc.find("## " + heading + "\n")));
+  std::map<std::string, std::string> defaults;
+  std::vector<std::string> columns;
+  auto cells = [](const std::string& row) {
+    std::vector<std::string> out;
+    std::string cell;
+    for (std::size_t i = 1; i < row.size(); ++i) {
+      if (row[i] == '|') {
+        cell.erase(std::remove(cell.begin(), cell.end(), '`'), cell.end());
+        const auto first = cell.find_first_not_of(' '), last = cell.find_last_not_of(' ');
+        out.push_back(first == std::string::npos ? "" : cell.substr(first, last - first + 1));
+        cell.clear();
+      } else {
+        cell += row[i];
+      }
+    }
+    return out;
+  };
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("|", 0) != 0) {
+      if (!columns.empty()) break;
+      continue;
+    }
+    if (columns.empty()) {
+      columns = cells(line);
+      continue;
+    }
+    if (line.rfind("|---", 0) == 0) continue;
+    const auto row = cells(line);
+    const auto at = [&](const std::string& column) {
+      const auto found = std::find(columns.begin(), columns.end(), column);
+      return found == columns.end() ? std::string() : row.at(static_cast<std::size_t>(found - columns.begin()));
+    };
+    const std::string name = at("name").empty() ? row.at(0) : at("name");
+    defaults[name] = at("default");
+  }
+  return defaults;
+}
+
+// "1e-7", "0.98", "true", "Exponential", "Auto (kDefaultMethod)": the first
+// word, compared with the code's value as a number or case-insensitively.
+void expect_documented(const std::map<std::string, std::string>& docs, const std::string& name,
+                       const std::string& actual) {
+  ASSERT_TRUE(docs.count(name)) << name << " is not in the table";
+  const std::string documented = docs.at(name).substr(0, docs.at(name).find(' '));
+  char* end = nullptr;
+  const double number = std::strtod(documented.c_str(), &end);
+  if (end && *end == '\0' && !documented.empty()) {
+    ADD_FAILURE() << name << ": documented as the number " << documented << ", the code's default is " << actual;
+    return;
+  }
+  auto lower = [](std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    return text;
+  };
+  EXPECT_EQ(lower(documented), lower(actual)) << name;
+}
+
+void expect_documented(const std::map<std::string, std::string>& docs, const std::string& name, double actual) {
+  ASSERT_TRUE(docs.count(name)) << name << " is not in the table";
+  EXPECT_DOUBLE_EQ(std::stod(docs.at(name)), actual) << name << " is documented as " << docs.at(name);
+}
+
+TEST(Readme, ReferenceTablesGiveTheCodesDefaults) {
+  const std::string doc = test::read_file(kSourceDir + "/docs/reference.md");
+  const LRFinderOptions range;
+  const auto r = documented_defaults(doc, "LRFinderOptions");
+  expect_documented(r, "start_lr", static_cast<double>(range.start_lr()));
+  expect_documented(r, "end_lr", static_cast<double>(range.end_lr()));
+  expect_documented(r, "num_iter", static_cast<double>(range.num_iter()));
+  expect_documented(r, "mode", range.mode() == RangeMode::Exponential ? "exponential" : "linear");
+  expect_documented(r, "smoothing", static_cast<double>(range.smoothing()));
+  expect_documented(r, "diverge_factor", static_cast<double>(*range.diverge_factor()));
+  expect_documented(r, "accumulation_steps", static_cast<double>(range.accumulation_steps()));
+  expect_documented(r, "use_validation", range.use_validation() ? "true" : "false");
+  expect_documented(r, "restore", range.restore() ? "true" : "false");
+  expect_documented(r, "readback_every", static_cast<double>(range.readback_every()));
+  expect_documented(r, "progress", range.progress() ? "true" : "false");
+
+  const AutoFitOptions fit;
+  const auto f = documented_defaults(doc, "AutoFitOptions");
+  expect_documented(f, "method", to_string(fit.method()));
+  expect_documented(f, "group_ratio", static_cast<double>(fit.group_ratio()));
+  expect_documented(f, "lower_end_from_curve", fit.lower_end_from_curve() ? "true" : "false");
+  expect_documented(f, "max_group_ratio", static_cast<double>(fit.max_group_ratio()));
+  expect_documented(f, "print", fit.print() ? "true" : "false");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "autolr/error.h"
+#include "autolr/lr_finder.h"
 #include "autolr/trainer.h"
 #include "test_support.h"
 #include "torch_support.h"
@@ -49,7 +50,7 @@ TEST_P(EveryOptimizer, RangeTestLeavesEveryTensorBitIdentical) {
     TrainingSetup s(GetParam());
     if (warmed_up) s.trainer->fit(1);  // momentum buffers, moments, step counts, BatchNorm statistics
     const auto before = test::capture(*s.model, *s.optimizer);
-    const LRCurve curve = s.trainer->lr_find(quiet().end_lr(100));
+    const LRCurve curve = lr_find(*s.trainer, quiet().end_lr(100));
     EXPECT_GT(curve.size(), 3u);
     EXPECT_TRUE(test::identical(before, test::capture(*s.model, *s.optimizer)));
   }
@@ -59,7 +60,7 @@ TEST_P(EveryOptimizer, FrozenParametersAreNeverTouchedEvenWithoutRestore) {
   TrainingSetup s(GetParam());
   const auto frozen = s.model->frozen->weight.detach().clone();
   const auto hidden = s.model->hidden->weight.detach().clone();
-  s.trainer->lr_find(quiet().restore(false).end_lr(1));
+  lr_find(*s.trainer, quiet().restore(false).end_lr(1));
   EXPECT_TRUE(torch::equal(frozen, s.model->frozen->weight));
   EXPECT_FALSE(torch::equal(hidden, s.model->hidden->weight)) << "without restore the test's changes stay";
 }
@@ -82,7 +83,7 @@ TEST(Snapshot, AFitAfterARangeTestIsBitIdenticalToTheSameFitWithout) {
     TrainingSetup plain(kind, 7);
     const auto without = fit_losses(plain);
     TrainingSetup tested(kind, 7);
-    tested.trainer->lr_find(quiet().end_lr(100));
+    lr_find(*tested.trainer, quiet().end_lr(100));
     const auto with = fit_losses(tested);
     EXPECT_EQ(with, without) << test::to_string(kind) << ": Dropout draws from the restored RNG";
   }
@@ -132,7 +133,7 @@ TEST(Snapshot, CpuAndDiskLocationsRestoreBitIdenticallyAndLeaveNoFile) {
     TrainingSetup s(OptimizerKind::Sgd);
     s.trainer->fit(1);
     const auto before = test::capture(*s.model, *s.optimizer);
-    s.trainer->lr_find(quiet().snapshot(SnapshotOptions().location(location).directory(dir.path())));
+    lr_find(*s.trainer, quiet().snapshot(SnapshotOptions().location(location).directory(dir.path())));
     EXPECT_TRUE(test::identical(before, test::capture(*s.model, *s.optimizer)));
     EXPECT_EQ(files_in(dir.path()), 0u);
   }
@@ -150,14 +151,14 @@ TEST(Snapshot, TwoRangeTestsAtOnceInOneDirectoryDoNotDisturbEachOther) {
   std::exception_ptr error_a, error_b;
   std::thread first([&] {
     try {
-      a.trainer->lr_find(disk);
+      lr_find(*a.trainer, disk);
     } catch (...) {
       error_a = std::current_exception();
     }
   });
   std::thread second([&] {
     try {
-      b.trainer->lr_find(disk);
+      lr_find(*b.trainer, disk);
     } catch (...) {
       error_b = std::current_exception();
     }
@@ -216,7 +217,7 @@ TEST_P(RangeTestRejects, BeforeChangingAnything) {
   TrainingSetup s(OptimizerKind::Adam);
   s.trainer->fit(1);
   const auto before = test::capture(*s.model, *s.optimizer);
-  EXPECT_THROW_WITH(s.trainer->lr_find(LRFinderOptions(GetParam().options).progress(false)), InvalidArgument,
+  EXPECT_THROW_WITH(lr_find(*s.trainer, LRFinderOptions(GetParam().options).progress(false)), InvalidArgument,
                     GetParam().message);
   EXPECT_TRUE(test::identical(before, test::capture(*s.model, *s.optimizer)));
 }
@@ -243,13 +244,13 @@ TEST(RangeTest, RejectsEmptyDataAModelWithoutTrainableParametersAndNonScalarLoss
   TrainingSetup s(OptimizerKind::Sgd);
   const auto before = test::capture(*s.model, *s.optimizer);
   Trainer empty(s.model, *s.optimizer, test::cross_entropy, batches({}), TrainerOptions().progress(false));
-  EXPECT_THROW_WITH(empty.lr_find(quiet()), InvalidArgument, "train_data = empty");
+  EXPECT_THROW_WITH(lr_find(empty, quiet()), InvalidArgument, "train_data = empty");
   EXPECT_TRUE(test::identical(before, test::capture(*s.model, *s.optimizer)));
 
   torch::optim::SGD frozen_only(s.model->frozen->parameters(), 0.1);
   Trainer frozen(s.model, frozen_only, test::cross_entropy, batches(test::classification_batches(2, 4)),
                  TrainerOptions().progress(false));
-  EXPECT_THROW_WITH(frozen.lr_find(quiet()), InvalidArgument, "LRFinder: the optimizer has no trainable parameters");
+  EXPECT_THROW_WITH(lr_find(frozen, quiet()), InvalidArgument, "LRFinder: the optimizer has no trainable parameters");
 
   Trainer per_example(
       s.model, *s.optimizer,
@@ -258,7 +259,7 @@ TEST(RangeTest, RejectsEmptyDataAModelWithoutTrainableParametersAndNonScalarLoss
             o, t, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
       },
       batches(test::classification_batches(2, 4)), TrainerOptions().progress(false));
-  EXPECT_THROW_WITH(per_example.lr_find(quiet()), InvalidArgument, "loss = a float tensor of shape [4]");
+  EXPECT_THROW_WITH(lr_find(per_example, quiet()), InvalidArgument, "loss = a float tensor of shape [4]");
   EXPECT_TRUE(test::identical(before, test::capture(*s.model, *s.optimizer)));
 }
 

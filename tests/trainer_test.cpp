@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "autolr/error.h"
+#include "autolr/lr_finder.h"
 #include "test_support.h"
 #include "torch_support.h"
 
@@ -202,7 +203,7 @@ TEST(Trainer, TrainsFromLibTorchDataLoadersStackedOrNot) {
       torch::data::make_data_loader(PairDataset(data[0].input, data[0].target), torch::data::DataLoaderOptions(40));
   Trainer second(model, optimizer, test::cross_entropy, batches(std::move(unstacked)),
                  TrainerOptions().progress(false));
-  const LRCurve curve = second.lr_find(LRFinderOptions().num_iter(7).progress(false).diverge_factor(std::nullopt));
+  const LRCurve curve = lr_find(second, LRFinderOptions().num_iter(7).progress(false).diverge_factor(std::nullopt));
   EXPECT_EQ(curve.size(), 7u) << "3 batches (40, 40, 16), restarted: the loader is re-iterated";
 }
 

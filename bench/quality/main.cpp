@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "autolr/error.h"
+#include "core/text_file.h"
 #include "record.h"
 #include "score.h"
 #include "tasks.h"
-#include "text_file.h"
 
 namespace {
 

@@ -7,6 +7,8 @@
 #include <cstdio>
 
 #include "autolr/curve_csv.h"
+#include "autolr/lr_finder.h"
+#include "autolr/one_cycle.h"
 
 namespace autolr::quality {
 namespace {
@@ -35,7 +37,7 @@ TaskRecord record_task(const Task& task, const std::string& directory) {
     Trainer trainer = make_trainer(task, run);
     record.initial_valid_loss = trainer.evaluate(*task.valid).loss;
     torch::manual_seed(kDataSeed);
-    const LRCurve curve = trainer.lr_find(task.range_test);
+    const LRCurve curve = lr_find(trainer, task.range_test);
     record.planned_steps = curve.planned_steps().value_or(curve.size());
     record.stop_reason = to_string(curve.stop_reason());
     write_curve_csv(curve, directory + "/" + task.name + ".curve.csv");
@@ -49,7 +51,7 @@ TaskRecord record_task(const Task& task, const std::string& directory) {
     const auto start = std::chrono::steady_clock::now();
     GridFit fit{max_lr, std::nan(""), std::nan(""), 0};
     try {
-      trainer.fit_one_cycle(task.epochs, max_lr);
+      fit_one_cycle(trainer, task.epochs, max_lr);
       const Evaluation result = trainer.evaluate(*task.valid);
       fit.valid_loss = result.loss;
       fit.metric = result.metric.value_or(std::nan(""));

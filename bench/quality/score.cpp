@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "autolr/curve_csv.h"
-#include "svg_canvas.h"
+#include "core/svg_canvas.h"
 
 namespace autolr::quality {
 namespace {

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "autolr/error.h"
-#include "text_file.h"
+#include "core/text_file.h"
 
 namespace autolr::quality {
 namespace {

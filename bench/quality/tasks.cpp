@@ -3,7 +3,7 @@
 #include <cmath>
 #include <map>
 
-#include "autolr/fashion_mnist.h"
+#include "demo/fashion_mnist.h"
 
 namespace autolr::quality {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 /// auto_fit: range test -> suggestion -> one-cycle fit, in one call, with a
-/// report of what was decided and why. Used through Trainer::auto_fit.
+/// report of what was decided and why.
 
 #include <cstdint>
 #include <functional>
@@ -14,10 +14,10 @@
 #include "autolr/lr_finder.h"
 #include "autolr/one_cycle.h"
 #include "autolr/suggest.h"
+#include "autolr/trainer.h"
 
 namespace autolr {
 
-struct EpochRecord;
 struct AutoFitReport;
 
 struct AutoFitOptions {
@@ -25,7 +25,7 @@ struct AutoFitOptions {
   /// The suggester whose answer becomes the max LR; every method is reported.
   /// autolr's own Auto: on bench/quality's 33 real tasks its median and worst
   /// regret beat every fastai method's (bench/quality/results.md).
-  AUTOLR_ARG(Method, method) = Method::Auto;
+  AUTOLR_ARG(Method, method) = kDefaultMethod;
   AUTOLR_ARG(SuggestOptions, suggest) = {};
   /// The schedule; its max_lr is replaced by the suggestion. PyTorch's
   /// defaults unless set (OneCycleOptions::fastai(...) for fastai's).
@@ -69,5 +69,14 @@ struct AutoFitReport {
 /// max LR of each of `groups` groups, geometric from hi/ratio to hi (fastai's even_mults).
 /// Throws InvalidArgument for hi <= 0, ratio < 1 or groups < 1.
 std::vector<double> discriminative_lrs(double hi, double ratio, std::size_t groups);
+
+/// Range test, suggestion (options.method), then fit_one_cycle(epochs) with
+/// the suggested max LR (spread over the groups by options.group_ratio).
+/// When the suggestion has no answer, it does not train: the report says
+/// why (report.trained is false). Model and optimizer are as the range
+/// test found them before the fit starts.
+/// Throws InvalidArgument for epochs < 1, method DescentStart, group_ratio < 1
+/// or max_group_ratio < 1, before anything runs; and as lr_find and fit_one_cycle.
+AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& options = {});
 
 }  // namespace autolr

@@ -2,7 +2,7 @@
 /// The LR range test: the learning rate grows from start_lr to end_lr over
 /// num_iter optimizer steps while the loss is recorded, until the loss
 /// diverges; then the model, optimizer and RNG state are restored bit for bit.
-/// Use it as a Callback in Trainer::fit (Trainer::lr_find does this for you)
+/// Use it as a Callback in Trainer::fit (lr_find(trainer) does this for you)
 /// or drive a hand-written loop with range_test().
 
 #include <torch/nn/module.h>
@@ -14,60 +14,14 @@
 #include <optional>
 #include <vector>
 
-#include "autolr/arg.h"
 #include "autolr/callback.h"
 #include "autolr/curve.h"
+#include "autolr/range_test_options.h"
 #include "autolr/snapshot.h"
 #include "autolr/suggest.h"
+#include "autolr/trainer.h"
 
 namespace autolr {
-
-enum class RangeMode {
-  Exponential,  ///< lr_i = start * (end/start)^(i/(n-1)), as fastai and torch-lr-finder
-  Linear,       ///< lr_i = start + (end-start) * i/(n-1)
-};
-
-struct LRFinderOptions {
-  AUTOLR_ARG(double, start_lr) = 1e-7;
-  AUTOLR_ARG(double, end_lr) = 10.0;
-  /// Optimizer steps; end_lr is reached exactly on the last one.
-  AUTOLR_ARG(int64_t, num_iter) = 100;
-  AUTOLR_ARG(RangeMode, mode) = RangeMode::Exponential;
-  /// EMA beta of the smoothed loss (bias-corrected); 0 turns smoothing off.
-  AUTOLR_ARG(double, smoothing) = 0.98;
-  /// Stop when the smoothed loss exceeds this times the best so far; nullopt never stops early.
-  AUTOLR_ARG(std::optional<double>, diverge_factor) = 4.0;
-  /// Batches per optimizer step; the LR advances once per step and the
-  /// recorded loss is the mean over the step's batches.
-  AUTOLR_ARG(int64_t, accumulation_steps) = 1;
-  /// One start LR per param group (earliest layers first): every group's LR
-  /// is multiplied by the same factor each step, so their ratios are kept.
-  /// The last group reaches end_lr and is the curve's `lrs`. Empty: every
-  /// group runs from start_lr.
-  AUTOLR_ARG(std::vector<double>, group_start_lrs) = {};
-  /// Record the validation loss after each step instead of the training loss
-  /// (torch-lr-finder's val_loader). Trainer::lr_find needs validation data for it.
-  AUTOLR_ARG(bool, use_validation) = false;
-  /// Where the snapshot of model and optimizer lives during the test.
-  AUTOLR_ARG(SnapshotOptions, snapshot) = {};
-  /// Put the model, optimizer and RNG back after the test (default).
-  AUTOLR_ARG(bool, restore) = true;
-  /// Steps between readbacks of the recorded losses. 0: every step on CPU,
-  /// every 4 on CUDA, so the loss is not synchronised to the host each step;
-  /// a divergence is then seen up to 3 steps late and the extra steps dropped.
-  AUTOLR_ARG(int64_t, readback_every) = 0;
-  /// Draw a progress bar on a terminal.
-  AUTOLR_ARG(bool, progress) = true;
-};
-
-/// Throws InvalidArgument naming the option unless: 0 < start_lr < end_lr
-/// (finite), num_iter >= 2, 0 <= smoothing < 1, diverge_factor > 1,
-/// accumulation_steps >= 1, readback_every >= 0, group_start_lrs empty or one
-/// finite value > 0 per group, each below end_lr.
-void validate(const LRFinderOptions& options, std::size_t param_groups);
-
-/// The LRs of every param group at step `step` (0-based) of the test.
-std::vector<double> range_test_lrs(const LRFinderOptions& options, std::size_t param_groups, int64_t step);
 
 /// The range-test callback. After the fit, curve() holds the recording.
 class LRFinder : public Callback {
@@ -87,8 +41,9 @@ class LRFinder : public Callback {
   const LRFinderOptions& options() const { return options_; }
   /// The recorded curve: per-step LR (and per group), raw and smoothed loss, why it stopped.
   const LRCurve& curve() const { return curve_; }
-  /// Suggests on the curve with fastai's trimming defaults (skip num_iter/10 and 5).
-  Suggestion suggest(Method method = Method::Valley, const SuggestOptions& options = {}) const;
+  /// Suggests on the curve (the default method unless given), trimmed as
+  /// SuggestOptions says (fastai's num_iter/10 and 5 for fastai's methods).
+  Suggestion suggest(Method method = kDefaultMethod, const SuggestOptions& options = {}) const;
 
  private:
   class Recording;
@@ -107,5 +62,13 @@ class LRFinder : public Callback {
 /// train_step throws; the exception then reaches the caller.
 LRCurve range_test(torch::nn::Module& model, torch::optim::Optimizer& optimizer,
                    const std::function<torch::Tensor(int64_t step)>& train_step, const LRFinderOptions& options = {});
+
+/// Runs the LR range test (LRFinder) on the trainer's training data,
+/// restarting it if it runs out before num_iter steps, and returns the curve.
+/// Only the finder runs: the Trainer's own callbacks (a scheduler, say) would
+/// fight it over the learning rate. Model, optimizer and RNG are restored
+/// afterwards, also when it throws.
+/// Throws InvalidArgument for invalid options before anything changes.
+LRCurve lr_find(Trainer& trainer, const LRFinderOptions& options = {});
 
 }  // namespace autolr

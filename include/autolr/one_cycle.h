@@ -13,6 +13,7 @@
 #include "autolr/arg.h"
 #include "autolr/callback.h"
 #include "autolr/one_cycle_schedule.h"
+#include "autolr/trainer.h"
 
 namespace autolr {
 
@@ -60,5 +61,16 @@ class OneCycle : public Callback {
   OneCycleOptions options_;
   std::unique_ptr<OneCycleLR> scheduler_;
 };
+
+/// Trains `epochs` epochs under a one-cycle schedule (OneCycleLR stepped
+/// after every optimizer step). The step count comes from `options` when it
+/// has one, else from the training data's size() and the accumulation.
+/// Returns the options with the step count it used.
+/// Throws InvalidArgument when neither says how many steps there are, and as OneCycleLR.
+OneCycleOptions fit_one_cycle(Trainer& trainer, int64_t epochs, OneCycleOptions options);
+/// The same with PyTorch's defaults and one max LR for every group.
+inline OneCycleOptions fit_one_cycle(Trainer& trainer, int64_t epochs, double max_lr) {
+  return fit_one_cycle(trainer, epochs, OneCycleOptions(max_lr));
+}
 
 }  // namespace autolr

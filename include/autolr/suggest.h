@@ -39,12 +39,18 @@ enum class Method {
   /// bench/quality/results.md for how it was chosen and how it does.
   Auto,
 };
+/// The default suggester of auto_fit, LRFinder::suggest, the demo and
+/// `autolr suggest`: one source for all of them.
+inline constexpr Method kDefaultMethod = Method::Auto;
+
 std::string to_string(Method method);
 /// Accepts "minimum", "steep", "valley", "slide", "slide-forum", "descent-start", "auto".
 /// Throws InvalidArgument naming `method`, its value and the valid names.
 Method method_from_string(const std::string& name);
 /// The methods that suggest a max LR: the fastai ones, then Auto (all but DescentStart).
 const std::vector<Method>& all_methods();
+/// "minimum, steep, ...": the names of `methods`, for messages and help texts.
+std::string method_names(const std::vector<Method>& methods);
 
 enum class WarningKind {
   TooFewPoints,    ///< fewer points than the method needs; no LR

@@ -1,7 +1,9 @@
 #pragma once
 /// A small training loop for LibTorch, which has none: a model, an optimizer,
-/// a loss, batches, callbacks. fit() trains; lr_find() runs the LR range test
-/// and leaves model and optimizer as they were.
+/// a loss, batches, callbacks. fit() trains; everything else runs through
+/// callbacks: the range test (lr_find in lr_finder.h), one cycle
+/// (fit_one_cycle in one_cycle.h) and auto_fit (auto_fit.h) attach to the
+/// Trainer from their own headers.
 
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
@@ -14,12 +16,8 @@
 #include <vector>
 
 #include "autolr/arg.h"
-#include "autolr/auto_fit.h"
 #include "autolr/batch.h"
 #include "autolr/callback.h"
-#include "autolr/curve.h"
-#include "autolr/lr_finder.h"
-#include "autolr/one_cycle.h"
 
 namespace autolr {
 
@@ -56,6 +54,22 @@ struct TrainerOptions {
   /// averaged after backward, losses and evaluations over the ranks; rank 0
   /// alone draws progress bars and prints. Null: one process.
   AUTOLR_ARG(std::shared_ptr<DistributedGroup>, distributed) = nullptr;
+};
+
+/// How Trainer::run drives one fit.
+struct FitOptions {
+  /// Epochs to train (at least 1); nullopt: until a callback requests a stop,
+  /// restarting the training data as often as needed (a range test).
+  AUTOLR_ARG(std::optional<int64_t>, epochs) = std::nullopt;
+  /// Batches per optimizer step; nullopt: TrainerOptions::accumulation_steps.
+  AUTOLR_ARG(std::optional<int64_t>, accumulation_steps) = std::nullopt;
+  /// Append an EpochRecord per epoch to history(): the epoch's mean training
+  /// loss and, with validation data, its evaluation. Off: none of that work.
+  AUTOLR_ARG(bool, record_history) = true;
+  /// Run the callbacks added with add_callback, before the given ones.
+  AUTOLR_ARG(bool, trainer_callbacks) = true;
+  /// The progress bar's label ("epoch" is followed by "i/n").
+  AUTOLR_ARG(std::string, label) = "epoch";
 };
 
 struct Evaluation {
@@ -99,35 +113,24 @@ class Trainer {
   /// caller after every callback's on_fit_end ran.
   void fit(int64_t epochs, const std::vector<Callback*>& callbacks = {});
 
-  /// Trains `epochs` epochs under a one-cycle schedule (OneCycleLR stepped
-  /// after every optimizer step). The step count comes from `options` when it
-  /// has one, else from the training data's size() and the accumulation.
-  /// Returns the options with the step count it used.
-  /// Throws InvalidArgument when neither says how many steps there are, and as OneCycleLR.
-  OneCycleOptions fit_one_cycle(int64_t epochs, OneCycleOptions options);
-  /// The same with PyTorch's defaults and one max LR for every group.
-  OneCycleOptions fit_one_cycle(int64_t epochs, double max_lr) {
-    return fit_one_cycle(epochs, OneCycleOptions(max_lr));
-  }
-
-  /// Range test, suggestion (options.method), then fit_one_cycle(epochs) with
-  /// the suggested max LR (spread over the groups by options.group_ratio).
-  /// When the suggestion has no answer, it does not train: the report says
-  /// why (report.trained is false). Model and optimizer are as the range
-  /// test found them before the fit starts.
-  AutoFitReport auto_fit(int64_t epochs, const AutoFitOptions& options = {});
-
-  /// Runs the LR range test (LRFinder) on the training data, restarting it
-  /// if it runs out before num_iter steps, and returns the curve. Model,
-  /// optimizer and RNG are restored afterwards, also when it throws.
-  /// Throws InvalidArgument for invalid options before anything changes.
-  LRCurve lr_find(const LRFinderOptions& options = {});
+  /// The one loop behind fit(), lr_find(), fit_one_cycle() and auto_fit():
+  /// a fit as `options` says, with `callbacks` (after the Trainer's own,
+  /// unless options.trainer_callbacks(false)). Throws as fit().
+  void run(const FitOptions& options, const std::vector<Callback*>& callbacks);
 
   /// Mean loss (and metric) over `data`, in eval mode without gradients.
   /// Distributed: over every rank's `data`, so every rank must call it.
   Evaluation evaluate(BatchSource& data);
+  /// The mean loss over `data` as a scalar tensor on the device, read back
+  /// by nobody (the range test's validation loss stays on the GPU).
+  /// Distributed: over every rank's `data`. Throws InvalidArgument when
+  /// `data` yields no batch.
+  torch::Tensor mean_loss(BatchSource& data);
 
   const std::vector<EpochRecord>& history() const { return history_; }
+  BatchSource& train_data() { return *train_data_; }
+  /// Null until set_validation_data.
+  BatchSource* validation_data() { return valid_data_.get(); }
   torch::nn::Module& model() { return *model_; }
   torch::optim::Optimizer& optimizer() { return optimizer_; }
   const TrainerOptions& options() const { return options_; }
@@ -136,8 +139,6 @@ class Trainer {
 
  private:
   static BatchLossFunction pair_loss(LossFunction loss);
-  void run(int64_t epochs, const std::vector<Callback*>& callbacks, bool record_history, int64_t accumulation_steps,
-           const std::string& label);
   torch::Tensor checked_loss(const torch::Tensor& output, const Batch& batch);
   // Sums over `data` in eval mode without gradients, kept on the device.
   struct EvaluationSums {

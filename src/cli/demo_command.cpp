@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -13,15 +14,17 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "autolr/auto_fit.h"
 #include "autolr/curve_csv.h"
 #include "autolr/error.h"
-#include "autolr/fashion_mnist.h"
 #include "autolr/plot.h"
 #include "autolr/trainer.h"
 #include "cli/bad_option.h"
 #include "cli/demo_models.h"
 #include "cli/json_output.h"
-#include "text_file.h"
+#include "cli/run_program.h"
+#include "core/text_file.h"
+#include "demo/fashion_mnist.h"
 
 namespace autolr::cli {
 namespace {
@@ -39,7 +42,7 @@ struct DemoArguments {
   // autolr's own suggester, as auto_fit's default (bench/quality/results.md).
   // fastai's valley reads the lagging smoothed loss and picks 5e-4 here,
   // which reaches 85% test accuracy (measured, seed 0).
-  std::string method = "auto";
+  std::string method = to_string(kDefaultMethod);
   std::string model = "cnn";
   int64_t batch_size = 128;
   int64_t seed = 0;
@@ -60,7 +63,7 @@ void check(const DemoArguments& a) {
   try {
     if (method_from_string(a.method) == Method::DescentStart) throw InvalidArgument("");
   } catch (const InvalidArgument&) {
-    bad_option("--method", a.method, "one of minimum, steep, valley, slide, slide-forum");
+    bad_option("--method", a.method, "one of " + method_names(all_methods()));
   }
 }
 
@@ -88,10 +91,19 @@ std::vector<std::string> write_pictures(const fs::path& out, const AutoFitReport
   write_svg(svg.string(), report.curve, marked, PlotOptions().title("LR range test, Fashion-MNIST"));
   write_curve_csv(report.curve, (out / "curve.csv").string());
   std::vector<std::string> written = {(out / "curve.csv").string(), svg.string()};
-  if (std::system("command -v rsvg-convert >/dev/null 2>&1") == 0) {
-    const fs::path png = out / "lr_finder.png";
-    const std::string command = fmt::format("rsvg-convert -o '{}' '{}'", png.string(), svg.string());
-    if (std::system(command.c_str()) == 0) written.push_back(png.string());
+  // Rendered beside the final name and renamed, so a failed or cut-short
+  // conversion never leaves a broken PNG (or the previous run's) behind.
+  const fs::path png = out / "lr_finder.png";
+  const fs::path partial = out / fmt::format(".lr_finder.png.{}.tmp", ::getpid());
+  const ProgramResult converted = run_program({"rsvg-convert", "-o", partial.string(), svg.string()});
+  std::error_code ignored;
+  if (converted.succeeded()) {
+    fs::rename(partial, png, ignored);
+    if (!ignored) written.push_back(png.string());
+  } else {
+    fs::remove(partial, ignored);
+    fs::remove(png, ignored);  // the previous run's picture is not this run's
+    if (converted.found) std::cerr << "autolr demo: no PNG: " << converted.error << '\n';
   }
   return written;
 }
@@ -185,7 +197,7 @@ int run_demo(const DemoArguments& a) {
         }
         std::cout << std::flush;
       });
-  const AutoFitReport report = trainer.auto_fit(a.epochs, options);
+  const AutoFitReport report = autolr::auto_fit(trainer, a.epochs, options);
 
   std::optional<Evaluation> test_result;
   if (report.trained) {
@@ -208,7 +220,9 @@ void add_demo_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("demo", "Range test, suggestions, plot and a one-cycle fit on Fashion-MNIST");
   cmd->add_option("--device", args->device, "cpu|cuda (cpu)");
   cmd->add_option("--epochs", args->epochs, "epochs of the one-cycle fit (4)");
-  cmd->add_option("--method", args->method, "suggester for the max LR (minimum; valley lags on this curve)");
+  cmd->add_option("--method", args->method,
+                  fmt::format("suggester for the max LR: {} (default {}; valley lags on this curve)",
+                              method_names(all_methods()), to_string(kDefaultMethod)));
   cmd->add_option("--model", args->model, "cnn|mlp (cnn)");
   cmd->add_option("--batch-size", args->batch_size, "batch size (128)");
   cmd->add_option("--seed", args->seed, "random seed: same seed, same numbers (0)");

@@ -15,16 +15,16 @@
 #include "autolr/error.h"
 #include "autolr/plot.h"
 #include "autolr/suggest.h"
-#include "check.h"
 #include "cli/bad_option.h"
 #include "cli/json_output.h"
+#include "core/check.h"
 
 namespace autolr::cli {
 namespace {
 
 struct SuggestArguments {
   std::string file;
-  std::string method = "auto";
+  std::string method = to_string(kDefaultMethod);
   std::optional<int> lr_diff;
   std::optional<double> threshold;
   std::optional<double> adjust;
@@ -42,7 +42,7 @@ std::vector<Method> methods_from(const std::string& name) {
   try {
     return {method_from_string(name)};
   } catch (const InvalidArgument&) {
-    bad_option("--method", name, "one of minimum, steep, valley, slide, slide-forum, descent-start, auto, all");
+    bad_option("--method", name, fmt::format("one of {}, descent-start, all", method_names(all_methods())));
   }
 }
 
@@ -142,8 +142,9 @@ void add_suggest_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd =
       app.add_subcommand("suggest", "Suggest learning rates on a curve CSV (columns lr, loss[, smooth_loss])");
   cmd->add_option("file", args->file, "curve CSV file")->required();
-  cmd->add_option("--method", args->method,
-                  "auto|minimum|steep|valley|slide|slide-forum|descent-start|all (default auto)");
+  cmd->add_option(
+      "--method", args->method,
+      fmt::format("{}, descent-start or all (default {})", method_names(all_methods()), to_string(kDefaultMethod)));
   cmd->add_option("--lr-diff", args->lr_diff, "slide rules: window length in points (default 15)");
   cmd->add_option("--threshold", args->threshold,
                   "slide rules: gradient difference threshold (default 0.005 slide, 0.05 slide-forum)");

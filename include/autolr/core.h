@@ -1,0 +1,11 @@
+#pragma once
+/// The torch-free part of autolr (target autolr::core): curves and their CSV
+/// files, the suggesters, plots and the one-cycle schedule as numbers.
+/// Builds and links without LibTorch.
+
+#include "autolr/curve.h"
+#include "autolr/curve_csv.h"
+#include "autolr/error.h"
+#include "autolr/one_cycle_schedule.h"
+#include "autolr/plot.h"
+#include "autolr/suggest.h"

@@ -1,0 +1,172 @@
+#include "core/svg_canvas.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/check.h"
+
+namespace autolr::detail {
+
+Scale::Scale(double data_low, double data_high, double pixel_low, double pixel_high, bool log10)
+    : low_(log10 ? std::log10(data_low) : data_low),
+      high_(log10 ? std::log10(data_high) : data_high),
+      pixel_low_(pixel_low),
+      pixel_high_(pixel_high),
+      log_(log10) {
+  if (!(high_ > low_)) {  // a single value: give it some room so the axis is not empty
+    const double pad = low_ == 0 ? 1.0 : std::abs(low_) * 0.05;
+    low_ -= pad;
+    high_ += pad;
+  }
+}
+
+double Scale::operator()(double value) const {
+  const double v = log_ ? std::log10(value) : value;
+  return pixel_low_ + (v - low_) / (high_ - low_) * (pixel_high_ - pixel_low_);
+}
+
+std::vector<double> Scale::ticks() const {
+  std::vector<double> values;
+  if (log_) {
+    const double span = high_ - low_;
+    const int step = std::max(1, static_cast<int>(std::ceil(span / 8)));  // at most ~8 decade labels
+    if (!std::isfinite(low_) || !std::isfinite(high_)) return values;
+    for (int e = static_cast<int>(std::ceil(low_ - 1e-9)); e <= static_cast<int>(std::floor(high_ + 1e-9)); ++e) {
+      if (e % step == 0) values.push_back(std::pow(10.0, e));
+    }
+    return values;
+  }
+  const double raw_step = (high_ - low_) / 5;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw_step)));
+  double step = magnitude;
+  for (double factor : {1.0, 2.0, 5.0, 10.0}) {
+    step = factor * magnitude;
+    if (step >= raw_step) break;
+  }
+  // A range so small (or so large) that the step underflows or overflows gets no ticks, not an endless loop.
+  if (!(step > 0) || !std::isfinite(step) || !std::isfinite(low_) || !std::isfinite(high_)) return values;
+  for (double v = std::ceil(low_ / step) * step; v <= high_ + step * 1e-9 && values.size() < 50; v += step) {
+    values.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+  }
+  return values;
+}
+
+std::string tick_label(double value, bool log10) {
+  if (log10) return fmt::format("1e{}", static_cast<int>(std::lround(std::log10(value))));
+  return fmt::format("{:.4g}", value);
+}
+
+std::string escape_xml(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+SvgCanvas::SvgCanvas(int width, int height) : width_(width), height_(height) {}
+
+void SvgCanvas::rect(double x, double y, double width, double height, const std::string& style) {
+  body_ << fmt::format(R"(<rect x="{:.2f}" y="{:.2f}" width="{:.2f}" height="{:.2f}" style="{}"/>)", x, y, width,
+                       height, style)
+        << '\n';
+}
+
+void SvgCanvas::line(double x1, double y1, double x2, double y2, const std::string& style) {
+  body_ << fmt::format(R"(<line x1="{:.2f}" y1="{:.2f}" x2="{:.2f}" y2="{:.2f}" style="{}"/>)", x1, y1, x2, y2, style)
+        << '\n';
+}
+
+void SvgCanvas::polyline(const std::vector<std::pair<double, double>>& points, const std::string& style,
+                         const std::string& clip_id) {
+  const std::string clip = clip_id.empty() ? "" : fmt::format(R"svg( clip-path="url(#{})")svg", clip_id);
+  std::string coordinates;
+  const auto flush = [&] {
+    if (!coordinates.empty()) {
+      body_ << fmt::format(R"(<polyline points="{}" style="fill:none;{}"{}/>)", coordinates, style, clip) << '\n';
+    }
+    coordinates.clear();
+  };
+  for (const auto& [x, y] : points) {
+    if (!std::isfinite(x) || !std::isfinite(y)) {
+      flush();
+      continue;
+    }
+    coordinates += fmt::format("{}{:.2f},{:.2f}", coordinates.empty() ? "" : " ", x, y);
+  }
+  flush();
+}
+
+void SvgCanvas::circle(double x, double y, double radius, const std::string& style) {
+  body_ << fmt::format(R"(<circle cx="{:.2f}" cy="{:.2f}" r="{:.2f}" style="{}"/>)", x, y, radius, style) << '\n';
+}
+
+void SvgCanvas::text(double x, double y, const std::string& content, const std::string& style,
+                     const std::string& anchor, double rotate_degrees) {
+  const std::string transform =
+      rotate_degrees == 0 ? "" : fmt::format(R"svg( transform="rotate({} {:.2f} {:.2f})")svg", rotate_degrees, x, y);
+  body_ << fmt::format(R"(<text x="{:.2f}" y="{:.2f}" text-anchor="{}" style="{}"{}>{}</text>)", x, y, anchor, style,
+                       transform, escape_xml(content))
+        << '\n';
+}
+
+void SvgCanvas::clip_rect(const std::string& id, double x, double y, double width, double height) {
+  defs_ << fmt::format(R"(<clipPath id="{}"><rect x="{:.2f}" y="{:.2f}" width="{:.2f}" height="{:.2f}"/></clipPath>)",
+                       id, x, y, width, height)
+        << '\n';
+}
+
+std::string SvgCanvas::finish() {
+  return fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+      "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
+      "<defs>\n{2}</defs>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n{3}</svg>\n",
+      width_, height_, defs_.str(), body_.str());
+}
+
+void draw_axes(SvgCanvas& svg, const Box& box, const Scale& x, const Scale& y, const std::string& x_label,
+               const std::string& y_label) {
+  constexpr const char* kGridStyle = "stroke:#ddd;stroke-width:1";
+  for (double tick : x.ticks()) {
+    const double px = x(tick);
+    svg.line(px, box.top, px, box.bottom(), kGridStyle);
+    svg.text(px, box.bottom() + 16, tick_label(tick, x.is_log()), kLabelStyle, "middle");
+  }
+  for (double tick : y.ticks()) {
+    const double py = y(tick);
+    svg.line(box.left, py, box.right(), py, kGridStyle);
+    svg.text(box.left - 6, py + 4, tick_label(tick, false), kLabelStyle, "end");
+  }
+  svg.rect(box.left, box.top, box.width, box.height, "fill:none;stroke:#333;stroke-width:1");
+  svg.text(box.left + box.width / 2, box.bottom() + 34, x_label, "font-size:13px;fill:#111", "middle");
+  svg.text(box.left - 58, box.top + box.height / 2, y_label, "font-size:13px;fill:#111", "middle", -90);
+}
+
+TwoPanelLayout two_panel_layout(SvgCanvas& svg, const char* where, int width, int height, const std::string& title) {
+  AUTOLR_CHECK_ARGUMENT(width >= 300, where, "width", std::to_string(width), "at least 300");
+  AUTOLR_CHECK_ARGUMENT(height >= 300, where, "height", std::to_string(height), "at least 300");
+  const double w = width;
+  svg.text(w / 2, 26, title, "font-size:16px;font-weight:bold;fill:#111", "middle");
+  const double panel = (height - 40 - 2 * 60) * 0.5;
+  return {Box{80, 44, w - 110, panel}, Box{80, 44 + panel + 60, w - 110, panel}};
+}
+
+}  // namespace autolr::detail
