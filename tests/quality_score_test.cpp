@@ -5,10 +5,13 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
 #include "autolr/error.h"
+#include "lr_free_record.h"
+#include "lr_free_score.h"
 #include "score.h"
 #include "task_record.h"
 #include "test_support.h"
@@ -76,6 +79,54 @@ TEST(QualityScore, TheCommittedResultsAreWhatTheRecordingsGiveToday) {
     EXPECT_EQ(committed.substr(row, committed.find('\n', row) + 1 - row).find(cell) != std::string::npos, true)
         << task.record.name << ": auto now gives" << cell << "re-run build/bench/quality_bench";
   }
+}
+
+TEST(QualityScore, TheCommittedLrFreeRowsAreWhatTheirRecordingsGiveToday) {
+  const std::string directory = AUTOLR_SOURCE_DIR "/bench/quality";
+  const std::string committed = test::read_file(directory + "/results.md");
+  std::vector<RecordedTask> tasks;
+  std::vector<std::vector<LrFreeFit>> fits;
+  std::vector<std::vector<Score>> scores;
+  // In the benchmark's order, as results.md lists them: the order of the task rows there.
+  std::vector<std::pair<std::size_t, std::string>> names;
+  for (const auto& entry : std::filesystem::directory_iterator(directory + "/data")) {
+    const std::string file = entry.path().filename().string();
+    const auto suffix = file.find(".grid.csv");
+    if (suffix == std::string::npos) continue;
+    const std::string name = file.substr(0, suffix);
+    names.emplace_back(committed.find("| " + name + " | "), name);
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& [at, name] : names) {
+    tasks.push_back(read_recorded_task(directory + "/data", name));
+    const std::string lr_free = directory + "/data/" + name + ".lrfree.csv";
+    ASSERT_TRUE(std::filesystem::exists(lr_free)) << name << " has no LR-free recording";
+    fits.push_back(read_lr_free_fits(lr_free));
+    scores.push_back(score_task(tasks.back(), all_methods()));
+  }
+  const std::vector<std::string> methods = {"schedule-free-adamw", "schedule-free-sgd", "prodigy",
+                                            "range-test+schedule-free-adamw"};
+  const std::string section = lr_free_markdown(tasks, fits, scores, methods);
+  EXPECT_NE(committed.find(section), std::string::npos) << "re-run build/bench/quality_bench; today it gives:\n"
+                                                        << section;
+}
+
+TEST(QualityScore, LrFreeFitsRoundTripAndADivergedOneCountsAsNoTraining) {
+  test::TempDir dir;
+  const std::vector<LrFreeFit> fits = {{"prodigy", 1.0, 0.25, 0.9, 1.5},
+                                       {"schedule-free-adamw", 0.0025, std::nan(""), std::nan(""), 2.0}};
+  write_lr_free_fits(fits, dir.path() + "/t.lrfree.csv");
+  const std::vector<LrFreeFit> back = read_lr_free_fits(dir.path() + "/t.lrfree.csv");
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].method, "prodigy");
+  EXPECT_EQ(back[0].valid_loss, 0.25);
+  EXPECT_TRUE(std::isnan(back[1].valid_loss));
+  TaskRecord record;
+  record.initial_valid_loss = 2.0;
+  record.grid = {GridFit{0.01, 0.5, 0, 0}, GridFit{0.1, 0.4, 0, 0}};
+  EXPECT_DOUBLE_EQ(lr_free_regret(record, back[0]), 0.25 / 0.4);  // beats the grid
+  EXPECT_DOUBLE_EQ(lr_free_regret(record, back[1]), 2.0 / 0.4);   // diverged: the untrained loss
+  EXPECT_THROW_WITH(read_lr_free_fits(dir.path() + "/missing.csv"), FormatError, "missing.csv: cannot open");
 }
 
 }  // namespace

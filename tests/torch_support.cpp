@@ -2,6 +2,9 @@
 
 #include <sstream>
 
+#include "autolr/optim.h"
+#include "train/optim/optim_support.h"
+
 namespace autolr::test {
 
 ClassifierImpl::ClassifierImpl(int64_t inputs, int64_t classes) {
@@ -42,13 +45,25 @@ std::string to_string(OptimizerKind kind) {
       return "RMSprop";
     case OptimizerKind::Adagrad:
       return "Adagrad";
+    case OptimizerKind::ScheduleFreeAdamW:
+      return "ScheduleFreeAdamW";
+    case OptimizerKind::ScheduleFreeSgd:
+      return "ScheduleFreeSGD";
+    case OptimizerKind::Prodigy:
+      return "Prodigy";
   }
   return "?";
 }
 
 std::vector<OptimizerKind> all_optimizer_kinds() {
-  return {OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::AdamW, OptimizerKind::RmsProp,
-          OptimizerKind::Adagrad};
+  return {OptimizerKind::Sgd,
+          OptimizerKind::Adam,
+          OptimizerKind::AdamW,
+          OptimizerKind::RmsProp,
+          OptimizerKind::Adagrad,
+          OptimizerKind::ScheduleFreeAdamW,
+          OptimizerKind::ScheduleFreeSgd,
+          OptimizerKind::Prodigy};
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(OptimizerKind kind, std::vector<torch::Tensor> parameters) {
@@ -64,6 +79,20 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(OptimizerKind kind, std:
       return std::make_unique<RMSprop>(parameters, RMSpropOptions(1e-3).momentum(0.9).centered(true));
     case OptimizerKind::Adagrad:
       return std::make_unique<Adagrad>(parameters, AdagradOptions(1e-2));
+    // The LR-free ones in train mode, ready to step as a user's loop would have them.
+    case OptimizerKind::ScheduleFreeAdamW: {
+      auto optimizer = std::make_unique<optim::ScheduleFreeAdamW>(
+          parameters, optim::ScheduleFreeAdamWOptions(2.5e-3).warmup_steps(5).weight_decay(1e-4));
+      optimizer->train();
+      return optimizer;
+    }
+    case OptimizerKind::ScheduleFreeSgd: {
+      auto optimizer = std::make_unique<optim::ScheduleFreeSGD>(parameters, optim::ScheduleFreeSGDOptions(0.1));
+      optimizer->train();
+      return optimizer;
+    }
+    case OptimizerKind::Prodigy:
+      return std::make_unique<optim::Prodigy>(parameters, optim::ProdigyOptions(1.0).weight_decay(1e-4));
   }
   return nullptr;
 }
@@ -101,8 +130,38 @@ void add_optimizer_state(CapturedState& state, const std::string& name, torch::o
   } else if (auto* adagrad = dynamic_cast<AdagradParamState*>(&s)) {
     add(state, name + ".sum", adagrad->sum());
     state.numbers.push_back(static_cast<double>(adagrad->step()));
+  } else if (auto* sf_adamw = dynamic_cast<optim::ScheduleFreeAdamWParamState*>(&s)) {
+    add(state, name + ".z", sf_adamw->z());
+    add(state, name + ".exp_avg_sq", sf_adamw->exp_avg_sq());
+    add(state, name + ".saved_y", sf_adamw->saved_y());
+  } else if (auto* sf_sgd = dynamic_cast<optim::ScheduleFreeSGDParamState*>(&s)) {
+    add(state, name + ".z", sf_sgd->z());
+    add(state, name + ".saved_y", sf_sgd->saved_y());
+  } else if (auto* prodigy = dynamic_cast<optim::ProdigyParamState*>(&s)) {
+    add(state, name + ".s", prodigy->s());
+    add(state, name + ".p0", prodigy->p0());
+    add(state, name + ".exp_avg", prodigy->exp_avg());
+    add(state, name + ".exp_avg_sq", prodigy->exp_avg_sq());
+    state.numbers.push_back(static_cast<double>(prodigy->step()));
   } else {
     ADD_FAILURE() << "unknown optimizer state type";
+  }
+}
+
+// The per-group scalars the LR-free optimizers keep in their options (weight
+// sums, Prodigy's D): a restore must bring them back too.
+void add_group_scalars(CapturedState& state, const torch::optim::OptimizerOptions& options) {
+  auto push_schedule_free = [&](const auto& o) {
+    for (double value :
+         {static_cast<double>(o.k()), o.train_mode() ? 1.0 : 0.0, o.weight_sum(), o.lr_max(), o.scheduled_lr()})
+      state.numbers.push_back(value);
+  };
+  if (const auto* o = dynamic_cast<const optim::ScheduleFreeAdamWOptions*>(&options)) push_schedule_free(*o);
+  if (const auto* o = dynamic_cast<const optim::ScheduleFreeSGDOptions*>(&options)) push_schedule_free(*o);
+  if (const auto* o = dynamic_cast<const optim::ProdigyOptions*>(&options)) {
+    for (double value : {o->d().value_or(-1), o->d_max().value_or(-1), o->d_numerator(), o->d_denom(), o->d_hat(),
+                         static_cast<double>(o->k())})
+      state.numbers.push_back(value);
   }
 }
 
@@ -120,11 +179,10 @@ CapturedState capture(torch::nn::Module& model, torch::optim::Optimizer& optimiz
   for (std::size_t g = 0; g < optimizer.param_groups().size(); ++g) {
     auto& group = optimizer.param_groups()[g];
     state.numbers.push_back(group.options().get_lr());
+    add_group_scalars(state, group.options());
     for (std::size_t i = 0; i < group.params().size(); ++i) {
-      // LibTorch keys the state by the parameter's TensorImpl address, printed.
-      std::ostringstream key;
-      key << group.params()[i].unsafeGetTensorImpl();
-      const auto found = optimizer.state().find(key.str());
+      // LibTorch keys the state by the parameter's TensorImpl (printed in 1.13, the pointer in 2.x).
+      const auto found = optimizer.state().find(optim::detail::state_key(optimizer.state(), group.params()[i]));
       if (found != optimizer.state().end()) {
         add_optimizer_state(state, "group " + std::to_string(g) + " param " + std::to_string(i), *found->second);
       }

@@ -28,7 +28,7 @@ TORCH_MODULE(Classifier);
 std::vector<Batch> classification_batches(int64_t batches, int64_t batch_size, int64_t inputs = 8, int64_t classes = 3,
                                           uint64_t seed = 1);
 
-enum class OptimizerKind { Sgd, Adam, AdamW, RmsProp, Adagrad };
+enum class OptimizerKind { Sgd, Adam, AdamW, RmsProp, Adagrad, ScheduleFreeAdamW, ScheduleFreeSgd, Prodigy };
 std::string to_string(OptimizerKind kind);
 std::vector<OptimizerKind> all_optimizer_kinds();
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(OptimizerKind kind, std::vector<torch::Tensor> parameters);

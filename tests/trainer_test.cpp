@@ -8,6 +8,7 @@
 
 #include "autolr/error.h"
 #include "autolr/lr_finder.h"
+#include "autolr/optim.h"
 #include "test_support.h"
 #include "torch_support.h"
 
@@ -213,6 +214,34 @@ TEST(Trainer, EvaluatePutsEveryModulesTrainFlagBack) {
   f.trainer->evaluate(*batches(test::classification_batches(1, 8)));
   EXPECT_TRUE(f.model->is_training());
   EXPECT_FALSE(f.model->norm->is_training());
+}
+
+TEST(Trainer, EvaluatesAScheduleFreeOptimizerAtItsAverageAndTrainsOnAtY) {
+  torch::manual_seed(0);
+  Classifier model;
+  optim::ScheduleFreeAdamW optimizer(model->parameters(), optim::ScheduleFreeAdamWOptions(1e-2));
+  const auto data = batches(test::classification_batches(6, 16));
+  Trainer trainer(model, optimizer, test::cross_entropy, data, TrainerOptions().progress(false));
+  trainer.fit(2);  // the Trainer put the optimizer in train mode itself
+  ASSERT_TRUE(optimizer.is_training());
+  std::vector<torch::Tensor> y;
+  for (const auto& p : model->parameters()) y.push_back(p.detach().clone());
+
+  const double through_trainer = trainer.evaluate(*data).loss;
+  for (std::size_t i = 0; i < y.size(); ++i)
+    EXPECT_TRUE(torch::equal(model->parameters()[i], y[i])) << "back at y, bit for bit, after evaluating";
+  EXPECT_TRUE(optimizer.is_training());
+
+  optimizer.eval();  // by hand, as the reference's users do
+  optimizer.eval();  // (idempotent)
+  const double at_x = trainer.evaluate(*data).loss;
+  optimizer.train();
+  EXPECT_DOUBLE_EQ(through_trainer, at_x) << "the Trainer evaluates at x";
+  bool moved = false;
+  optimizer.eval();
+  for (std::size_t i = 0; i < y.size(); ++i) moved = moved || !torch::equal(model->parameters()[i], y[i]);
+  optimizer.train();
+  EXPECT_TRUE(moved) << "x differs from y after training, so the check above means something";
 }
 
 }  // namespace

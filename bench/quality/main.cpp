@@ -4,7 +4,8 @@
 //
 //   build/bench/quality_bench [--data DIR] [--out DIR] [--rerecord] [--only NAME]...
 //
-// Recording all 33 tasks takes about 8 minutes on 2 cores; scoring, a second.
+// Recording all 33 tasks takes about 12 minutes on 2 cores, their fits with
+// the learning-rate-free optimizers about 4 more; scoring, a second.
 
 #include <torch/torch.h>
 
@@ -16,6 +17,8 @@
 
 #include "autolr/error.h"
 #include "core/text_file.h"
+#include "lr_free.h"
+#include "lr_free_score.h"
 #include "record.h"
 #include "score.h"
 #include "tasks.h"
@@ -70,6 +73,12 @@ int main(int argc, char** argv) try {
     std::fprintf(stderr, "recording %s\n", task.name.c_str());
     autolr::quality::record_task(task, args.data);
   }
+  for (const autolr::quality::Task& task : autolr::quality::all_tasks()) {
+    const bool recorded = fs::exists(args.data + "/" + task.name + ".lrfree.csv");
+    if (!wanted(args, task.name) || (recorded && !args.rerecord)) continue;
+    std::fprintf(stderr, "recording %s with the LR-free optimizers\n", task.name.c_str());
+    autolr::quality::record_lr_free(task, args.data);
+  }
 
   std::vector<autolr::quality::RecordedTask> tasks;
   for (const std::string& name : names)
@@ -79,7 +88,15 @@ int main(int argc, char** argv) try {
   std::vector<std::vector<autolr::quality::Score>> scores;
   for (const auto& task : tasks) scores.push_back(autolr::quality::score_task(task, methods));
 
-  const std::string markdown = autolr::quality::results_markdown(tasks, scores, methods);
+  std::vector<std::vector<autolr::quality::LrFreeFit>> lr_free;
+  for (const auto& task : tasks) {
+    const std::string file = args.data + "/" + task.record.name + ".lrfree.csv";
+    lr_free.push_back(fs::exists(file) ? autolr::quality::read_lr_free_fits(file)
+                                       : std::vector<autolr::quality::LrFreeFit>{});
+  }
+  const std::string markdown =
+      autolr::quality::results_markdown(tasks, scores, methods) +
+      autolr::quality::lr_free_markdown(tasks, lr_free, scores, autolr::quality::lr_free_methods());
   autolr::detail::write_text_file(args.out + "/results.md", markdown);
   autolr::detail::write_text_file(args.out + "/regret.svg", autolr::quality::regret_svg(tasks, scores, methods));
   std::fputs(markdown.c_str(), stdout);

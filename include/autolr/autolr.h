@@ -9,6 +9,7 @@
 #include "autolr/distributed.h"
 #include "autolr/lr_finder.h"
 #include "autolr/one_cycle.h"
+#include "autolr/optim.h"
 #include "autolr/progress.h"
 #include "autolr/range_test_options.h"
 #include "autolr/snapshot.h"

@@ -7,6 +7,7 @@
 
 #include "autolr/distributed.h"
 #include "autolr/error.h"
+#include "autolr/optim.h"
 #include "autolr/progress.h"
 #include "core/check.h"
 #include "train/loop/torch_checks.h"
@@ -110,6 +111,8 @@ void Trainer::fit(int64_t epochs, const std::vector<Callback*>& callbacks) {
 Trainer::EvaluationSums Trainer::evaluation_sums(BatchSource& data, bool with_metric, const char* where,
                                                  const char* what) {
   detail::TrainingFlagsGuard flags(*model_);
+  // A Schedule-Free optimizer is evaluated at its averaged point x, and back at y after.
+  optim::ScheduleFreeEvalGuard averaged(optimizer_);
   model_->eval();
   torch::NoGradGuard no_grad;
   EvaluationSums sums;
@@ -168,6 +171,11 @@ void Trainer::run(const FitOptions& options, const std::vector<Callback*>& given
   const bool record_history = options.record_history();
   const std::string& label = options.label();
 
+  // Schedule-Free optimizers step only in train mode: the loop owns the mode,
+  // as it owns the model's (evaluation switches both and back).
+  if (auto* schedule_free = optim::as_schedule_free(optimizer_); schedule_free && !schedule_free->is_training()) {
+    schedule_free->train();
+  }
   FitContext context(*model_, optimizer_, options_.device());
   context.distributed = options_.distributed().get();
   context.epochs = epochs;
