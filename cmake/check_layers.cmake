@@ -10,7 +10,7 @@ if(NOT AUTOLR_ROOT)
 endif()
 
 set(_layers core optim loop range_test one_cycle auto_fit demo cli)
-set(_public_core arg error curve curve_csv one_cycle_schedule plot suggest core)
+set(_public_core arg error curve curve_csv one_cycle_schedule plot suggest record report core)
 set(_public_optim optim)
 set(_public_loop batch progress distributed callback trainer)
 set(_public_range_test snapshot range_test_options lr_finder)

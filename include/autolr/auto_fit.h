@@ -44,6 +44,16 @@ struct AutoFitOptions {
   AUTOLR_ARG(double, max_group_ratio) = 100.0;
   /// Print the report to stdout when done.
   AUTOLR_ARG(bool, print) = true;
+  /// Where to write the run record (autolr/record.h, docs/run-record.md),
+  /// `<record_dir>/<run_name>.json`, once the fit is done (also when there
+  /// was no fit), by the main process only. Empty: no record. Must be an
+  /// existing directory; a record of the same name is replaced.
+  AUTOLR_ARG(std::string, record_dir) = "";
+  /// The run's name and the record's file name. Empty: a unique one from the
+  /// time and the process id (unique_run_name()).
+  AUTOLR_ARG(std::string, run_name) = "";
+  /// Free-form labels kept in the record: "seed=1", "baseline", ...
+  AUTOLR_ARG(std::vector<std::string>, tags) = {};
   /// Called with the report after the suggestion and before the fit (also
   /// when there will be no fit): to show the suggestions or write plots first.
   AUTOLR_ARG(std::function<void(const AutoFitReport&)>, before_fit) = nullptr;
@@ -59,6 +69,9 @@ struct AutoFitReport {
   std::string decision;                 ///< why this LR, or why no fit
   std::vector<EpochRecord> history;     ///< the one-cycle fit's epochs
   std::optional<OneCycleOptions> schedule;
+  /// The run record written (options.record_dir), empty when none was; when
+  /// it could not be written, `decision` says why and the fit is kept.
+  std::string record_path;
 
   /// The range test, every suggestion, warnings and the decision.
   std::string suggestions_text() const;
@@ -75,8 +88,13 @@ std::vector<double> discriminative_lrs(double hi, double ratio, std::size_t grou
 /// When the suggestion has no answer, it does not train: the report says
 /// why (report.trained is false). Model and optimizer are as the range
 /// test found them before the fit starts.
-/// Throws InvalidArgument for epochs < 1, method DescentStart, group_ratio < 1
-/// or max_group_ratio < 1, before anything runs; and as lr_find and fit_one_cycle.
+/// With options.record_dir, writes the run record when done; a record that
+/// cannot be written is reported (stderr and report.decision), not thrown:
+/// the finished fit is returned.
+/// Throws InvalidArgument for epochs < 1, method DescentStart, group_ratio < 1,
+/// max_group_ratio < 1, a record_dir that is not a directory this process can
+/// write to (checked on the main process) or a run_name that is not a file
+/// name (valid_run_name), before anything runs; and as lr_find and fit_one_cycle.
 AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& options = {});
 
 }  // namespace autolr

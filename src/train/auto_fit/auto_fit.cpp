@@ -1,20 +1,133 @@
 #include "autolr/auto_fit.h"
 
+#include <cxxabi.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <torch/torch.h>
+#include <torch/version.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <memory>
 #include <sstream>
+#include <typeinfo>
 
 #include "autolr/error.h"
+#include "autolr/record.h"
 #include "core/check.h"
+#include "core/printable.h"
 
 namespace autolr {
 namespace {
 
 std::string lr_text(const Suggestion& s) { return s.lr ? fmt::format("{:.4g}", *s.lr) : "none"; }
+
+std::string type_name(const std::type_info& type) {
+  int status = 0;
+  const std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(type.name(), nullptr, nullptr, &status),
+                                                    std::free);
+  return status == 0 && name ? std::string(name.get()) : std::string(type.name());
+}
+
+// The optimizer's name and its first group's options, as the user configured
+// them (read before the range test and the schedule change the LR and momentum).
+struct OptimizerDescription {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> options;
+};
+
+OptimizerDescription describe(torch::optim::Optimizer& optimizer) {
+  using namespace torch::optim;
+  const auto number = [](double v) { return detail::format_double(v); };
+  const auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
+  const auto betas = [&](const std::tuple<double, double>& b) {
+    return number(std::get<0>(b)) + ", " + number(std::get<1>(b));
+  };
+  OptimizerDescription d;
+  const auto& groups = optimizer.param_groups();
+  if (groups.empty()) {
+    d.name = type_name(typeid(optimizer));
+    return d;
+  }
+  const OptimizerOptions& o = groups.front().options();
+  if (const auto* sgd = dynamic_cast<const SGDOptions*>(&o)) {
+    d.name = "SGD";
+    d.options = {{"lr", number(sgd->lr())},
+                 {"momentum", number(sgd->momentum())},
+                 {"dampening", number(sgd->dampening())},
+                 {"weight_decay", number(sgd->weight_decay())},
+                 {"nesterov", flag(sgd->nesterov())}};
+  } else if (const auto* adamw = dynamic_cast<const AdamWOptions*>(&o)) {
+    d.name = "AdamW";
+    d.options = {{"lr", number(adamw->lr())},
+                 {"betas", betas(adamw->betas())},
+                 {"eps", number(adamw->eps())},
+                 {"weight_decay", number(adamw->weight_decay())},
+                 {"amsgrad", flag(adamw->amsgrad())}};
+  } else if (const auto* adam = dynamic_cast<const AdamOptions*>(&o)) {
+    d.name = "Adam";
+    d.options = {{"lr", number(adam->lr())},
+                 {"betas", betas(adam->betas())},
+                 {"eps", number(adam->eps())},
+                 {"weight_decay", number(adam->weight_decay())},
+                 {"amsgrad", flag(adam->amsgrad())}};
+  } else if (const auto* rmsprop = dynamic_cast<const RMSpropOptions*>(&o)) {
+    d.name = "RMSprop";
+    d.options = {{"lr", number(rmsprop->lr())},
+                 {"alpha", number(rmsprop->alpha())},
+                 {"eps", number(rmsprop->eps())},
+                 {"weight_decay", number(rmsprop->weight_decay())},
+                 {"momentum", number(rmsprop->momentum())},
+                 {"centered", flag(rmsprop->centered())}};
+  } else if (const auto* adagrad = dynamic_cast<const AdagradOptions*>(&o)) {
+    d.name = "Adagrad";
+    d.options = {{"lr", number(adagrad->lr())},
+                 {"lr_decay", number(adagrad->lr_decay())},
+                 {"weight_decay", number(adagrad->weight_decay())},
+                 {"initial_accumulator_value", number(adagrad->initial_accumulator_value())},
+                 {"eps", number(adagrad->eps())}};
+  } else {
+    d.name = type_name(typeid(optimizer));
+    d.options = {{"lr", number(o.get_lr())}};
+  }
+  d.options.emplace_back("param_groups", std::to_string(groups.size()));
+  return d;
+}
+
+int64_t parameter_count(torch::nn::Module& model) {
+  int64_t count = 0;
+  for (const auto& p : model.parameters()) count += p.numel();
+  return count;
+}
+
+RunRecord make_record(const AutoFitReport& report, const AutoFitOptions& options, const std::string& name,
+                      const std::string& created, OptimizerDescription optimizer, int64_t parameters, double seconds) {
+  RunRecord r;
+  r.name = name;
+  r.tags = options.tags();
+  r.created = created;
+  r.libtorch_version = TORCH_VERSION;
+  r.curve = report.curve;
+  r.suggestions = report.suggestions;
+  r.suggestions.push_back(report.descent_start);
+  r.chosen_method = options.method();
+  r.decision = report.decision;
+  r.group_max_lrs = report.group_max_lrs;
+  r.trained = report.trained;
+  r.schedule = report.schedule;
+  for (const EpochRecord& e : report.history) {
+    r.epochs.push_back({e.epoch, e.steps, e.train_loss, e.valid_loss, e.metric, e.seconds});
+  }
+  r.optimizer = std::move(optimizer.name);
+  r.optimizer_options = std::move(optimizer.options);
+  r.parameter_count = parameters;
+  r.wall_seconds = seconds;
+  return r;
+}
 
 }  // namespace
 
@@ -44,6 +157,7 @@ std::string AutoFitReport::suggestions_text() const {
     for (const Warning& w : s.warnings) out << fmt::format("warning: {}: {}\n", to_string(s.method), w.message);
   }
   out << "decision: " << decision << '\n';
+  if (!record_path.empty()) out << "run record: " << record_path << '\n';
   return out.str();
 }
 
@@ -76,6 +190,22 @@ AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& o
   discriminative_lrs(1.0, options.group_ratio(), groups);  // checks group_ratio before anything runs
   AUTOLR_CHECK_ARGUMENT(options.max_group_ratio() >= 1, "auto_fit", "max_group_ratio",
                         detail::format_double(options.max_group_ratio()), "a value >= 1");
+  std::string why_not;
+  AUTOLR_CHECK_ARGUMENT(options.run_name().empty() || valid_run_name(options.run_name(), &why_not), "auto_fit",
+                        "run_name", detail::for_message(options.run_name()), "a file name (" + why_not + ")");
+  const bool record = !options.record_dir().empty() && trainer.is_main_process();
+  if (record) {
+    std::error_code error;
+    const bool usable = std::filesystem::is_directory(options.record_dir(), error) &&
+                        ::access(options.record_dir().c_str(), W_OK | X_OK) == 0;
+    AUTOLR_CHECK_ARGUMENT(usable, "auto_fit", "record_dir", detail::for_message(options.record_dir()),
+                          "an existing directory this process can write to");
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const std::string created = utc_timestamp();
+  const std::string run_name = options.run_name().empty() ? unique_run_name() : options.run_name();
+  OptimizerDescription optimizer;
+  if (record) optimizer = describe(trainer.optimizer());
 
   AutoFitReport report;
   report.curve = lr_find(trainer, options.range_test());
@@ -115,6 +245,21 @@ AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& o
     report.schedule = fit_one_cycle(trainer, epochs, schedule);
     report.history.assign(trainer.history().begin() + static_cast<std::ptrdiff_t>(before), trainer.history().end());
     report.trained = true;
+  }
+  if (record) {
+    // The fit is done: a record that cannot be written is said, not thrown.
+    const std::string path = (std::filesystem::path(options.record_dir()) / (run_name + ".json")).string();
+    try {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      write_run_record(make_record(report, options, run_name, created, std::move(optimizer),
+                                   parameter_count(trainer.model()), seconds),
+                       path);
+      report.record_path = path;
+    } catch (const std::exception& e) {
+      const std::string message = "run record not written: " + detail::for_message(e.what(), 400);
+      report.decision += "; " + message;
+      std::cerr << "autolr: auto_fit: " << message << std::endl;
+    }
   }
   if (options.print() && trainer.is_main_process()) std::cout << report.text() << std::flush;
   return report;
