@@ -1,8 +1,10 @@
 // The command-line tool, run as a real process.
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -114,6 +116,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadCall{"NegativeThreshold", "", "--method slide --threshold -0.5",
                 "--threshold = -0.5: expected a value >= 0"},
         BadCall{"ZeroAdjust", "", "--adjust 0", "--adjust = 0: expected a finite value > 0"},
+        BadCall{"AbsurdAdjust", "", "--method slide --adjust 1e308",
+                "--adjust = 1e+308: expected a finite value > 0, at most 1e6"},
+        BadCall{"IntegerOutOfRange", "", "--skip-start 99999999999999999999",
+                "--skip-start: 99999999999999999999 is out of range, expected an integer from"},
+        BadCall{"DoubleOutOfRange", "", "--threshold 1e999", "--threshold: 1e999 is out of the range of a double"},
+        BadCall{"CutFile", "lr,loss\n0.1,2\n0.2,1", "", "line 3: the last line does not end with a newline"},
+        BadCall{"ControlBytesInAnOption", "", "--method \"$(printf 'a\\nb')\"", "--method = a\\x0ab: expected one of"},
+        BadCall{"PlotThatCannotBeWritten", "", "--json --plot /nonexistent/dir/p.svg", "/nonexistent/dir/p.svg"},
         BadCall{"SkipTooLarge", "", "--skip-start 100", "--skip-start = 100: expected 0 to 99"},
         BadCall{"NumIterBelowRows", "", "--num-iter 50", "--num-iter = 50: expected at least the 100 points"},
         BadCall{"UnknownMethod", "", "--method best", "--method = best: expected one of minimum"},
@@ -175,12 +185,33 @@ TEST(CliSchedule, RejectsBadOptionsWithExitTwoNamingTheFlag) {
            {"--max-lr 0.1 --total-steps 10 --epochs 2 --steps-per-epoch 5", "either --total-steps or --epochs"},
            {"--max-lr 0.1 --total-steps 10 --anneal cosine", "--anneal = cosine: expected cos or linear"},
            {"--max-lr 0.1 --total-steps 10 --preset keras", "--preset = keras: expected pytorch or fastai"},
+           {"--max-lr 0.1 --epochs 4611686018427387905 --steps-per-epoch 4",
+            "--epochs * --steps-per-epoch = 4611686018427387905 * 4, expected a product of at most "
+            "9223372036854775807"},
+           {"--max-lr 0.1 --total-steps 99999999999999999999",
+            "--total-steps: 99999999999999999999 is out of range, expected an integer from"},
+           {"--max-lr 0.1 --total-steps 10 --plot /nonexistent/dir/s.svg", "/nonexistent/dir/s.svg"},
            {"--total-steps 10", "--max-lr is required"}}) {
     const auto r = run_cli("schedule " + arguments);
     EXPECT_EQ(r.exit_code, 2) << arguments;
     EXPECT_NE(r.err.find(message), std::string::npos) << arguments << ": " << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
+}
+
+TEST(CliSchedule, StreamsItsRowsSoAHugeScheduleCanBePipedIntoHead) {
+  // Not run_cli: its redirection of standard input would go to head.
+  test::TempDir dir;
+  const std::string command = "'" + std::string(AUTOLR_CLI_PATH) +
+                              "' schedule --max-lr 0.1 --total-steps 1000000000000 | head -n 3 >'" + dir.file("out") +
+                              "'";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  std::istringstream out(test::read_file(dir.file("out")));
+  std::string line;
+  ASSERT_TRUE(std::getline(out, line));
+  EXPECT_EQ(line, "step,lr,momentum");
+  ASSERT_TRUE(std::getline(out, line));
+  EXPECT_EQ(line.rfind("0,0.0040000000000000", 0), 0u) << line;
 }
 
 TEST(CliSchedule, WritesAPlotThatRendersWhenAsked) {
@@ -238,6 +269,8 @@ TEST(CliDemo, RejectsBadOptionsAndMissingDataWithExitTwo) {
            {"--epochs 0", "--epochs = 0: expected at least 1"},
            {"--batch-size 0", "--batch-size = 0: expected at least 1"},
            {"--method descent-start", "--method = descent-start: expected one of minimum"},
+           {"--batch-size 999999999999999999999", "--batch-size: 999999999999999999999 is out of range"},
+           {"--threads 99999999999", "--threads: 99999999999 is out of range, expected an integer from -2147483648"},
            {"--data-dir /nonexistent", "install Debian's dataset-fashion-mnist"}}) {
     const auto r = run_cli("demo --no-progress " + arguments);
     EXPECT_EQ(r.exit_code, 2) << arguments << r.out;
@@ -245,10 +278,68 @@ TEST(CliDemo, RejectsBadOptionsAndMissingDataWithExitTwo) {
   }
 }
 
+TEST(Cli, ExitStatusIsOneWhenNoMethodAnswers) {
+  const std::string plateau = quoted(test::curve_path("plateau"));
+  const auto none = run_cli("suggest " + plateau + " --method slide-forum --json");
+  EXPECT_EQ(none.exit_code, 1) << none.err;
+  EXPECT_NE(none.out.find("\"lr\": null"), std::string::npos) << "the answer is still printed: " << none.out;
+  EXPECT_EQ(run_cli("suggest " + plateau + " --method all").exit_code, 0) << "some methods answer";
+}
+
+TEST(Cli, RefusesToWriteThePlotOverItsInputBeforeWritingAnything) {
+  test::TempDir dir;
+  const std::string original = test::read_file(test::curve_path("clean_valley"));
+  const std::string curve = dir.write("curve.csv", original);
+  std::filesystem::create_symlink(curve, dir.file("link.csv"));
+  for (const std::string& plot : {curve, dir.path() + "/./curve.csv", dir.file("link.csv")}) {
+    const auto r = run_cli("suggest " + quoted(curve) + " --plot " + quoted(plot));
+    EXPECT_EQ(r.exit_code, 2) << plot;
+    EXPECT_NE(r.err.find("--plot = " + plot + ": expected a path other than the input"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  EXPECT_EQ(test::read_file(curve), original) << "the input is untouched";
+}
+
 TEST(Cli, MissingFileIsExitTwoNamingThePath) {
   const auto r = run_cli("suggest /nonexistent/curve.csv");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("/nonexistent/curve.csv: cannot open"), std::string::npos) << r.err;
+}
+
+// Fashion-MNIST files (IDX, uncompressed: zlib reads those too) with `images`
+// blank images per part: too few for the demo's 5000 validation images.
+void write_tiny_fashion_mnist(const test::TempDir& dir, uint32_t images) {
+  const auto big_endian = [](uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                       static_cast<char>(v)};
+  };
+  for (const char* part : {"train", "t10k"}) {
+    dir.write(std::string(part) + "-images-idx3-ubyte.gz", big_endian(0x803) + big_endian(images) + big_endian(28) +
+                                                               big_endian(28) + std::string(images * 28 * 28, '\0'));
+    dir.write(std::string(part) + "-labels-idx1-ubyte.gz",
+              big_endian(0x801) + big_endian(images) + std::string(images, '\0'));
+  }
+}
+
+TEST(CliDemo, LibTorchErrorsAreOneLineWithExitThreeAndTheBacktraceBehindVerbose) {
+  test::TempDir data;
+  write_tiny_fashion_mnist(data, 10);
+  const std::string call =
+      "demo --no-progress --data-dir " + quoted(data.path()) + " --out-dir " + quoted(data.file("out"));
+  const auto r = run_cli(call);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.err, "autolr: start (0) + length (5000) exceeds dimension size (10).\n");
+  const auto verbose = run_cli(call + " --verbose");
+  EXPECT_EQ(verbose.exit_code, 3);
+  EXPECT_EQ(verbose.err.rfind(r.err, 0), 0u) << verbose.err;
+  EXPECT_NE(verbose.err.find("Exception raised from"), std::string::npos) << verbose.err;
+}
+
+TEST(Cli, ExitStatusTwoWhenStandardOutputCannotBeWritten) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  const int status = std::system(
+      ("'" + std::string(AUTOLR_CLI_PATH) + "' schedule --max-lr 0.1 --total-steps 10 >/dev/full 2>/dev/null").c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 2);
 }
 
 TEST(Cli, NoSubcommandIsAUsageError) {

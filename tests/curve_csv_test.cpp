@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <sstream>
+#include <streambuf>
+#include <string>
 
 #include "autolr/error.h"
 #include "test_support.h"
@@ -60,6 +64,103 @@ TEST(CurveCsv, WriteThenReadGivesTheSameDoublesBitForBit) {
   }
 }
 
+TEST(CurveCsv, SkipsAUtf8ByteOrderMark) {
+  const LRCurve curve = parse("\xEF\xBB\xBFlr,loss\n0.001,2.0\n0.01,1.0\n");  // as Excel writes it
+  EXPECT_EQ(curve.lrs(), (std::vector<double>{0.001, 0.01}));
+}
+
+TEST(CurveCsv, ReadsRfc4180QuotingAsPandasWritesIt) {
+  // pandas quotes a field that holds a comma, a quote or a newline, and doubles the quote.
+  const LRCurve curve = parse(
+      "\"name, with comma\",lr,\"say \"\"hi\"\"\",loss\n"
+      "\"a,b\",0.001,\"x\"\"y\",2.0\n"
+      "\"two\nlines\",0.01,\"\",1.0\n"
+      "plain,0.1,z,0.5\n");
+  EXPECT_EQ(curve.lrs(), (std::vector<double>{0.001, 0.01, 0.1}));
+  EXPECT_EQ(curve.losses(), (std::vector<double>{2.0, 1.0, 0.5}));
+  // A newline inside quotes is part of the field; lines are still counted.
+  EXPECT_THROW_WITH(parse("i,lr,loss\n\"a\nb\",0.1,2\nc,x,1\n"), FormatError, "row 2 (line 4), column lr: 'x'");
+}
+
+// Text that would break a message: a NUL used to end it, a long value made it as long.
+TEST(CurveCsv, MessagesEscapeControlBytesAndCutLongValuesShort) {
+  const std::string with_nul("lr,loss\n0.1,2\n0.2,1\0x\n", 22);
+  EXPECT_THROW_WITH(parse(with_nul), FormatError, "row 2 (line 3), column loss: '1\\x00x' is not a number");
+  EXPECT_THROW_WITH(parse("lr,loss\n0.1,2\n0.2,\x01\xff\n0.3,1\n"), FormatError, "'\\x01\\xff' is not a number");
+  try {
+    parse("lr," + std::string(1'000'000, 'x') + "\n0.1,2\n0.2,1\n");  // a line just under the limit
+    ADD_FAILURE() << "a header without loss was read";
+  } catch (const FormatError& e) {
+    const std::string message = e.what();
+    EXPECT_LT(message.size(), 300u) << "the header is cut at 80 characters";
+    EXPECT_NE(message.find("missing column loss (header is 'lr,xxxx"), std::string::npos) << message;
+    EXPECT_NE(message.find("xxx...'"), std::string::npos) << message;
+  }
+}
+
+// A stream of `bytes` NULs and no newline, as /dev/zero gives (but ending).
+class Zeros : public std::streambuf {
+ public:
+  explicit Zeros(std::size_t bytes) : left_(bytes), block_(1 << 16, '\0') {}
+  std::size_t given() const { return given_; }
+
+ protected:
+  int_type underflow() override {
+    if (left_ == 0) return traits_type::eof();
+    const std::size_t n = std::min(left_, block_.size());
+    left_ -= n;
+    given_ += n;
+    setg(block_.data(), block_.data(), block_.data() + n);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  std::size_t left_, given_ = 0;
+  std::string block_;
+};
+
+TEST(CurveCsv, ReadsNoLineLongerThanItsLimit) {
+  Zeros zeros(64 << 20);
+  std::istream in(&zeros);
+  EXPECT_THROW_WITH(parse_curve_csv(in, "zeros"), FormatError,
+                    "zeros, line 1: a line longer than 1048576 bytes (the reader's limit)");
+  EXPECT_LE(zeros.given(), kMaxCurveLineBytes + (1 << 16)) << "stopped reading at the limit";
+  EXPECT_THROW_WITH(read_curve_csv("/dev/zero"), FormatError, "/dev/zero, line 1: a line longer than 1048576 bytes");
+}
+
+// lr,loss and then `rows` rows, made as they are read.
+class ManyRows : public std::streambuf {
+ public:
+  explicit ManyRows(std::size_t rows) : rows_(rows) {}
+
+ protected:
+  int_type underflow() override {
+    if (row_ > rows_) return traits_type::eof();
+    line_ = row_ == 0 ? "lr,loss\n" : std::to_string(row_) + ",1\n";
+    ++row_;
+    setg(line_.data(), line_.data(), line_.data() + line_.size());
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  std::size_t rows_, row_ = 0;
+  std::string line_;
+};
+
+TEST(CurveCsv, ReadsNoMoreRowsThanItsLimit) {
+  ManyRows rows(kMaxCurveRows + 1);
+  std::istream in(&rows);
+  EXPECT_THROW_WITH(parse_curve_csv(in, "rows.csv"), FormatError,
+                    "rows.csv, line 10000002: more than 10000000 data rows, expected at most 10000000");
+}
+
+TEST(CurveCsv, ADirectoryIsNamedAsOne) {
+  test::TempDir dir;
+  EXPECT_THROW_WITH(read_curve_csv(dir.path()), FormatError, dir.path() + ": a directory, expected a CSV file");
+  std::ifstream opened(dir.path());  // opens; only reading fails
+  EXPECT_THROW_WITH(parse_curve_csv(opened, "d"), FormatError, "d, line 1: cannot read the file: Is a directory");
+}
+
 struct BadCsv {
   const char* name;
   const char* content;
@@ -78,6 +179,17 @@ INSTANTIATE_TEST_SUITE_P(
     BadInputs, CurveCsvRejects,
     ::testing::Values(
         BadCsv{"Empty", "", "curve.csv: the file is empty"},
+        BadCsv{"OnlyBlankLines", "\n \r\n", "curve.csv: the file is empty (2 blank lines), expected a header row"},
+        BadCsv{"BlankFirstLine", "\nlr,loss\n0.001,2\n0.01,1\n",
+               "curve.csv, line 1: a blank line where the header should be, expected the header row lr,loss"},
+        BadCsv{"CutInsideTheLastNumber", "lr,loss\n0.001,2\n0.01,1\n0.1,1.2",
+               "curve.csv, line 4: the last line does not end with a newline, so the file looks cut short"},
+        BadCsv{"CutHeader", "lr,lo", "line 1: the last line does not end with a newline"},
+        BadCsv{"UnclosedQuote", "lr,loss\n0.001,2\n\"0.01,1\n",
+               "curve.csv, line 3: a quoted field that never closes, expected a closing \""},
+        BadCsv{"TextAfterAClosingQuote", "lr,loss\n\"0.001\"5,2\n0.01,1\n",
+               "curve.csv, line 2: field 1: text after its closing quote"},
+        BadCsv{"QuotedCommaIsOneField", "lr,loss\n0.001,2\n\"0.01,1\"\n", "row 2 (line 3): 1 fields, expected 2"},
         BadCsv{"HeaderOnly", "lr,loss\n", "curve.csv: a header but no data rows, expected at least 2"},
         BadCsv{"OneRow", "lr,loss\n0.001,2\n", "curve.csv: only one data row"},
         BadCsv{"TextInLr", "lr,loss\n0.001,2\nabc,1\n", "row 2 (line 3), column lr: 'abc' is not a number"},

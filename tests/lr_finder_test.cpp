@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -122,6 +123,75 @@ TEST(LRFinder, StopsAtTheFirstNonFiniteLossAndKeepsIt) {
 
   losses[0] = std::numeric_limits<double>::infinity();
   EXPECT_EQ(scripted_range_test(losses, quiet()).size(), 1u) << "a non-finite first step stops at once";
+}
+
+// Any group may be empty; the range test used to read the first group's first
+// parameter for the device, and crashed.
+TEST(LRFinder, RangeTestRunsWhenTheFirstParamGroupIsEmpty) {
+  torch::manual_seed(0);
+  Classifier model;
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(std::vector<torch::Tensor>{});  // a frozen body's group, say
+  groups.emplace_back(model->parameters());
+  torch::optim::SGD optimizer(groups, torch::optim::SGDOptions(0.1));
+  const Batch batch = test::classification_batches(1, 16)[0];
+  const LRCurve curve = range_test(
+      *model, optimizer,
+      [&](int64_t) {
+        optimizer.zero_grad();
+        const torch::Tensor loss = test::cross_entropy(model->forward(batch.input), batch.target);
+        loss.backward();
+        optimizer.step();
+        return loss.detach();
+      },
+      quiet().num_iter(5).diverge_factor(std::nullopt));
+  EXPECT_EQ(curve.size(), 5u);
+  EXPECT_EQ(curve.group_lrs().size(), 2u);
+}
+
+// fastai's 4x rule against a best of 0 or below holds at once: a loss with an
+// offset used to "diverge" at step 0.
+TEST(LRFinder, ALossBelowZeroDivergesWhenItRisesNotAtTheFirstStep) {
+  std::vector<double> shifted;
+  for (double l : diverging_losses()) shifted.push_back(static_cast<float>(l - 10));  // as the tensor holds it
+  const LRCurve curve = scripted_range_test(shifted, quiet());
+  // The rule for a best <= 0, written out: a rise above the best of 3 times
+  // the descent from the first smoothed loss to the best.
+  EmaSmoother smoother(0.98);
+  double first = 0, best = 0;
+  std::size_t stop = shifted.size() - 1;
+  for (std::size_t i = 0; i < shifted.size(); ++i) {
+    const double s = smoother.update(shifted[i]);
+    first = i == 0 ? s : first;
+    best = i == 0 ? s : std::min(best, s);
+    if (first - best > 0 && s - best > 3 * (first - best)) {
+      stop = i;
+      break;
+    }
+  }
+  EXPECT_EQ(curve.stop_reason(), StopReason::Diverged);
+  EXPECT_EQ(curve.size(), stop + 1);
+  EXPECT_GT(curve.size(), 60u) << "past the descent, in the blow-up";
+
+  // A real one: mean squared error - 10.
+  torch::manual_seed(0);
+  torch::nn::Linear regression(8, 1);
+  torch::optim::SGD sgd(regression->parameters(), 0.1);
+  const torch::Tensor x = torch::randn({64, 8});
+  const torch::Tensor y = x.sum(1, /*keepdim=*/true);
+  const LRCurve real = range_test(
+      *regression, sgd,
+      [&](int64_t) {
+        sgd.zero_grad();
+        const torch::Tensor loss = torch::mse_loss(regression->forward(x), y) - 10;
+        loss.backward();
+        sgd.step();
+        return loss.detach();
+      },
+      quiet().end_lr(100));
+  EXPECT_GT(real.size(), 20u) << "not at the first step";
+  EXPECT_NE(real.stop_reason(), StopReason::Completed) << "the blow-up at large LRs ends it";
+  EXPECT_LT(*std::min_element(real.losses().begin(), real.losses().end()), 0.0);
 }
 
 TEST(LRFinder, TrainerRangeTestRestartsDataThatRunsOutAndKeepsThePlan) {

@@ -8,6 +8,7 @@
 
 #include "autolr/curve_csv.h"
 #include "autolr/error.h"
+#include "autolr/one_cycle_schedule.h"
 #include "test_support.h"
 
 namespace autolr {
@@ -61,6 +62,47 @@ TEST(Plot, RejectsTinySizesAndUnwritablePaths) {
   EXPECT_THROW_WITH(render_svg(curve, {}, PlotOptions().width(10)), InvalidArgument,
                     "width = 10, expected at least 300");
   EXPECT_THROW_WITH(write_svg("/nonexistent/dir/plot.svg", curve, {}), FormatError, "/nonexistent/dir/plot.svg");
+}
+
+// Whether `text` is valid UTF-8 (written out here, not the code under test).
+bool valid_utf8(const std::string& text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > text.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+TEST(Plot, ATitleThatIsNotUtf8OrHoldsControlCharactersStillGivesAValidDocument) {
+  const LRCurve curve = read_curve_csv(test::curve_path("clean_valley"));
+  const std::string title = "bad \xff\x01 name\x7f\tend";  // a file name, say
+  for (const std::string& svg :
+       {render_svg(curve, suggest_all(curve), PlotOptions().title(title)),
+        render_schedule_svg(OneCycleSchedule(OneCycleOptions(0.1).total_steps(10)), PlotOptions().title(title))}) {
+    EXPECT_TRUE(valid_utf8(svg));
+    EXPECT_NE(svg.find("bad \xEF\xBF\xBD name\tend"), std::string::npos) << "U+FFFD for the byte, no control";
+    EXPECT_EQ(svg.find('\x01'), std::string::npos);
+    if (have_rsvg_convert()) {
+      test::TempDir dir;
+      std::ofstream(dir.file("t.svg")) << svg;
+      EXPECT_EQ(
+          std::system(("rsvg-convert -o '" + dir.file("t.png") + "' '" + dir.file("t.svg") + "' 2>/dev/null").c_str()),
+          0);
+    }
+  }
+}
+
+// A point per step made a schedule of 10^12 steps unplottable (and 10^7 a 140 MB file).
+TEST(Plot, ALongScheduleIsDrawnFromAFewThousandOfItsSteps) {
+  const OneCycleSchedule schedule(OneCycleOptions(0.1).total_steps(10'000'000));
+  const std::string svg = render_schedule_svg(schedule);
+  EXPECT_LT(svg.size(), 1u << 20);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
 }
 
 TEST(Plot, EmptyCurveStillGivesAValidDocument) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "autolr/curve.h"
+#include "autolr/curve_csv.h"
 #include "autolr/error.h"
 #include "autolr/suggest.h"
 #include "test_support.h"
@@ -107,6 +108,18 @@ TEST(SuggestAuto, ConfidenceFallsWithNoiseAndOnAFlatCurve) {
   EXPECT_EQ(*suggest_auto(lrs, flat).confidence, 0.0);
 }
 
+TEST(SuggestAuto, IsConfidentOnRealCurvesWithAClearValleyAndBlowUp) {
+  // Real range tests (Fashion-MNIST, an MLP with SGD and a CNN with Adam): a
+  // clean descent and blow-up must not read as noise; the blow-up's misfit
+  // to the smoothing once did, and every auto run was flagged for a human.
+  for (const char* file : {"fashion_mnist_mlp_sgd.csv", "fashion_mnist_cnn_adam.csv"}) {
+    const LRCurve curve = read_curve_csv(std::string(AUTOLR_SOURCE_DIR) + "/examples/curves/" + file);
+    const Suggestion s = suggest(curve, Method::Auto);
+    ASSERT_TRUE(s.confidence) << file;
+    EXPECT_GE(*s.confidence, 0.5) << file;
+  }
+}
+
 TEST(SuggestAuto, SmoothingInLogLrHasNoLag) {
   // A centred window reproduces a straight line exactly away from the ends,
   // where an EMA would trail it by ~1/(1-beta) points.
@@ -138,6 +151,22 @@ TEST(SuggestAuto, ReadsTheRawLossesOfARecordedCurveNotTheLaggingEma) {
   const LRCurve curve(lrs, raw, ema_smooth(raw));  // as a range test records it
   EXPECT_EQ(suggest(curve, Method::Auto).lr, suggest_auto(lrs, raw).lr);
   EXPECT_NE(suggest(curve, Method::Auto).lr, suggest_auto(lrs, curve.smoothed_losses()).lr);
+}
+
+// A NaN in the middle of a range test (one bad batch) used to end the curve
+// there: auto answered from the first 31 points, far below the blow-up.
+TEST(SuggestAuto, ABadBatchInTheMiddleIsLeftOutAndTheRestOfTheCurveRead) {
+  const auto lrs = lrs_between(1e-7, 10, 100);
+  const auto losses = losses_of(lrs, valley_loss);
+  auto with_nan = losses;
+  with_nan[31] = NAN;
+  const Suggestion clean = suggest(LRCurve(lrs, losses), Method::Auto);
+  const Suggestion s = suggest(LRCurve(lrs, with_nan), Method::Auto);
+  ASSERT_TRUE(s.lr);
+  EXPECT_NEAR(std::log10(*s.lr), std::log10(*clean.lr), 0.05) << "the blow-up after the NaN is still read";
+  ASSERT_TRUE(s.has_warning(WarningKind::NonFiniteLeftOut));
+  EXPECT_EQ(s.warnings[0].message,
+            "loss[31] = nan: a non-finite loss before the end, read as a bad batch and left out");
 }
 
 }  // namespace

@@ -150,6 +150,45 @@ TEST(Suggest, SeesOnlyFinitePointsBeforeTheFirstNanOrInf) {
   }
 }
 
+// A NaN or inf with finite losses after it is a bad batch, not the end of the
+// curve; a non-finite tail is a divergence, as before.
+TEST(Suggest, NonFiniteLossesBeforeTheEndAreLeftOutAndNamedTheTailIsADivergence) {
+  const LRCurve clean = curve_named("noisy_small_batch");  // no smooth_loss column: the smoothing is computed
+  std::vector<double> losses = clean.losses();
+  losses[31] = std::nan("");
+  losses[40] = std::numeric_limits<double>::infinity();
+  const LRCurve curve(clean.lrs(), losses);
+  for (Method m : all_methods()) {
+    SCOPED_TRACE(to_string(m));
+    const Suggestion s = suggest(curve, m, SuggestOptions().loss_series(LossSeries::Raw));
+    ASSERT_TRUE(s.has_warning(WarningKind::NonFiniteLeftOut));
+    const auto w = std::find_if(s.warnings.begin(), s.warnings.end(),
+                                [](const Warning& w) { return w.kind == WarningKind::NonFiniteLeftOut; });
+    EXPECT_EQ(w->message,
+              "loss[31] = nan, loss[40] = inf: non-finite losses before the end, read as bad batches "
+              "and left out");
+    if (s.index) EXPECT_TRUE(*s.index != 31 && *s.index != 40);
+    EXPECT_FALSE(s.has_warning(WarningKind::NoDivergence)) << "the points after the bad batches are still read";
+  }
+  // The computed smoothing leaves them out too, so the smoothed series goes on after them.
+  EXPECT_TRUE(std::isfinite(curve.smoothed_losses()[41]));
+  const Suggestion smoothed = suggest(curve, Method::Valley, SuggestOptions().loss_series(LossSeries::Smoothed));
+  const Suggestion clean_smoothed = suggest(clean, Method::Valley, SuggestOptions().loss_series(LossSeries::Smoothed));
+  EXPECT_NEAR(std::log10(*smoothed.lr), std::log10(*clean_smoothed.lr), 0.2);
+  EXPECT_NE(smoothed.warnings.at(0).message.find("smooth_loss[31] = nan, smooth_loss[40] = inf"), std::string::npos);
+
+  for (const char* tail : {"nan_tail", "inf_tail"}) {
+    EXPECT_FALSE(suggest(curve_named(tail), Method::Auto).has_warning(WarningKind::NonFiniteLeftOut)) << tail;
+  }
+}
+
+TEST(Suggest, RejectsAnAbsurdAdjustValue) {
+  const LRCurve curve = curve_named("clean_valley");
+  EXPECT_THROW_WITH(suggest(curve, Method::Slide, SuggestOptions().slide(SlideOptions().adjust_value(1e308))),
+                    InvalidArgument, "suggest_slide: adjust_value = 1e+308, expected a finite value > 0, at most 1e6");
+  EXPECT_TRUE(suggest(curve, Method::Slide, SuggestOptions().slide(SlideOptions().adjust_value(kMaxAdjustValue))).lr);
+}
+
 TEST(Suggest, WarnsWhenTheLossNeverRose) {
   for (Method m : all_methods()) {
     EXPECT_TRUE(suggest(curve_named("no_blowup"), m).has_warning(WarningKind::NoDivergence)) << to_string(m);

@@ -38,7 +38,9 @@ class EmaSmoother {
  public:
   /// Requires: 0 <= beta < 1. Throws InvalidArgument naming `beta` otherwise.
   explicit EmaSmoother(double beta = 0.98);
-  /// Adds one loss and returns the bias-corrected average so far.
+  /// Adds one loss and returns the bias-corrected average so far. A NaN or
+  /// infinite loss is returned as it is and left out of the average, so the
+  /// points after a bad batch keep finite values.
   double update(double loss);
   double beta() const noexcept { return beta_; }
 

@@ -25,7 +25,11 @@ struct LRFinderOptions {
   AUTOLR_ARG(RangeMode, mode) = RangeMode::Exponential;
   /// EMA beta of the smoothed loss (bias-corrected); 0 turns smoothing off.
   AUTOLR_ARG(double, smoothing) = 0.98;
-  /// Stop when the smoothed loss exceeds this times the best so far; nullopt never stops early.
+  /// Stop when the smoothed loss exceeds this times the best so far (fastai's
+  /// rule); nullopt never stops early. When the best is 0 or negative (a loss
+  /// with an offset, a log-likelihood): stop when the smoothed loss has risen
+  /// above the best by (factor - 1) times the descent from the first smoothed
+  /// loss to the best.
   AUTOLR_ARG(std::optional<double>, diverge_factor) = 4.0;
   /// Batches per optimizer step; the LR advances once per step and the
   /// recorded loss is the mean over the step's batches.

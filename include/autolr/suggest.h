@@ -7,9 +7,11 @@
 ///    reference computes them, on points the caller already prepared (finite,
 ///    trimmed). Indices are positions in those vectors.
 ///  - `suggest(curve, method, options)`: trims the curve (fastai's defaults or
-///    explicit skip_start/skip_end), keeps the finite points up to the first
-///    NaN/inf, calls the method, maps indices back to the whole curve and adds
-///    the warnings a user needs (too few points, no divergence, flat or noisy).
+///    explicit skip_start/skip_end), keeps the finite points before the
+///    curve's non-finite tail (a divergence), leaves out a NaN/inf with finite
+///    points after it (a bad batch, with a NonFiniteLeftOut warning), calls
+///    the method, maps indices back to the whole curve and adds the warnings
+///    a user needs (too few points, no divergence, flat or noisy).
 /// No suggester throws on a curve it cannot read: it returns no LR and says why.
 
 #include <cstddef>
@@ -61,6 +63,9 @@ enum class WarningKind {
   NoWindowMet,     ///< slide: no window met the threshold; the answer is the first point
   FirstWindowMet,  ///< slide: the first window already met the threshold
   IndexWrapped,    ///< valley: fastai's index arithmetic gave -1, which Python wraps to the last point
+  /// NaN/inf losses with finite ones after them, read as bad batches: left
+  /// out, the points after them kept (a non-finite tail is a divergence).
+  NonFiniteLeftOut,
 };
 std::string to_string(WarningKind kind);
 
@@ -90,6 +95,11 @@ struct Suggestion {
 
   bool has_warning(WarningKind kind) const;
 };
+
+/// The slide rules' adjust_value is a factor on the answer, such as 0.5 or 2:
+/// a value past this would only ever give an absurd learning rate.
+inline constexpr double kMaxAdjustValue = 1e6;
+inline constexpr const char* kAdjustValueExpectation = "a finite value > 0, at most 1e6 (a factor on the answer)";
 
 /// fastai's `slide`. lr_diff is in points (indices), threshold in loss units
 /// per point, so both depend on num_iter and on the loss scale.
@@ -141,7 +151,7 @@ Suggestion suggest_minimum(const std::vector<double>& lrs, const std::vector<dou
 Suggestion suggest_steep(const std::vector<double>& lrs, const std::vector<double>& losses);
 /// O(n log n): the longest strictly decreasing subsequence by patience sorting.
 Suggestion suggest_valley(const std::vector<double>& lrs, const std::vector<double>& losses);
-/// Throws InvalidArgument for lr_diff < 1, a negative or NaN threshold, adjust_value <= 0.
+/// Throws InvalidArgument for lr_diff < 1, a negative or NaN threshold, adjust_value <= 0 or > kMaxAdjustValue.
 Suggestion suggest_slide(const std::vector<double>& lrs, const std::vector<double>& losses,
                          const SlideOptions& options = {});
 Suggestion suggest_slide_forum(const std::vector<double>& lrs, const std::vector<double>& losses,

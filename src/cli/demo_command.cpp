@@ -18,10 +18,13 @@
 #include "autolr/curve_csv.h"
 #include "autolr/error.h"
 #include "autolr/plot.h"
+#include "autolr/record.h"
 #include "autolr/trainer.h"
 #include "cli/bad_option.h"
 #include "cli/demo_models.h"
+#include "cli/exit_status.h"
 #include "cli/json_output.h"
+#include "cli/number_options.h"
 #include "cli/run_program.h"
 #include "core/text_file.h"
 #include "demo/fashion_mnist.h"
@@ -50,6 +53,9 @@ struct DemoArguments {
   std::string out_dir = "autolr-demo";
   int threads = 0;
   bool no_progress = false;
+  std::string record_dir;  // empty: no run record
+  std::string run_name;    // empty: unique_run_name()
+  std::vector<std::string> tags;
 };
 
 void check(const DemoArguments& a) {
@@ -60,6 +66,14 @@ void check(const DemoArguments& a) {
   if (a.batch_size < 1) bad_option("--batch-size", std::to_string(a.batch_size), "at least 1");
   if (a.threads < 0) bad_option("--threads", std::to_string(a.threads), "0 (all cores) or more");
   if (a.model != "cnn" && a.model != "mlp") bad_option("--model", a.model, "cnn or mlp");
+  std::string why;
+  if (!a.run_name.empty() && !valid_run_name(a.run_name, &why)) {
+    bad_option("--run-name", a.run_name, "a name for a file (" + why + ")");
+  }
+  std::error_code error;
+  if (!a.record_dir.empty() && fs::exists(a.record_dir, error) && !fs::is_directory(a.record_dir, error)) {
+    bad_option("--record-dir", a.record_dir, "a folder (this is a file)");
+  }
   try {
     if (method_from_string(a.method) == Method::DescentStart) throw InvalidArgument("");
   } catch (const InvalidArgument&) {
@@ -147,6 +161,7 @@ nlohmann::ordered_json report_json(const DemoArguments& a, const AutoFitReport& 
                        {"final_div_factor", report.schedule->final_div_factor()}};
   }
   if (test) out["test"] = {{"loss", test->loss}, {"accuracy", test->metric.value_or(NAN)}};
+  if (!report.record_path.empty()) out["run_record"] = report.record_path;
   return out;
 }
 
@@ -188,15 +203,22 @@ int run_demo(const DemoArguments& a) {
 
   const fs::path out(a.out_dir);
   fs::create_directories(out);
+  if (!a.record_dir.empty()) fs::create_directories(a.record_dir);  // as --out-dir
   const AutoFitOptions options =
-      AutoFitOptions().method(method_from_string(a.method)).print(false).before_fit([&](const AutoFitReport& report) {
-        std::cout << report.suggestions_text();
-        for (const auto& path : write_pictures(out, report)) std::cout << "wrote " << path << '\n';
-        if (report.trained || report.group_max_lrs.size() > 0) {
-          std::cout << fmt::format("one-cycle fit, {} epochs, max lr {:.4g}\n", a.epochs, report.group_max_lrs[0]);
-        }
-        std::cout << std::flush;
-      });
+      AutoFitOptions()
+          .method(method_from_string(a.method))
+          .print(false)
+          .record_dir(a.record_dir)
+          .run_name(a.run_name)
+          .tags(a.tags)
+          .before_fit([&](const AutoFitReport& report) {
+            std::cout << report.suggestions_text();
+            for (const auto& path : write_pictures(out, report)) std::cout << "wrote " << path << '\n';
+            if (report.trained || report.group_max_lrs.size() > 0) {
+              std::cout << fmt::format("one-cycle fit, {} epochs, max lr {:.4g}\n", a.epochs, report.group_max_lrs[0]);
+            }
+            std::cout << std::flush;
+          });
   const AutoFitReport report = autolr::auto_fit(trainer, a.epochs, options);
 
   std::optional<Evaluation> test_result;
@@ -210,7 +232,8 @@ int run_demo(const DemoArguments& a) {
   const fs::path json = out / "report.json";
   detail::write_text_file(json.string(), report_json(a, report, test_result, elapsed()).dump(2) + "\n");
   std::cout << "wrote " << json.string() << '\n';
-  return report.trained ? 0 : 1;
+  if (!report.record_path.empty()) std::cout << "wrote " << report.record_path << " (autolr report reads it)\n";
+  return report.trained ? kSuccess : kNoAnswer;
 }
 
 }  // namespace
@@ -219,17 +242,22 @@ void add_demo_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<DemoArguments>();
   CLI::App* cmd = app.add_subcommand("demo", "Range test, suggestions, plot and a one-cycle fit on Fashion-MNIST");
   cmd->add_option("--device", args->device, "cpu|cuda (cpu)");
-  cmd->add_option("--epochs", args->epochs, "epochs of the one-cycle fit (4)");
+  add_number(*cmd, "--epochs", args->epochs, "epochs of the one-cycle fit (4)");
   cmd->add_option("--method", args->method,
                   fmt::format("suggester for the max LR: {} (default {}; valley lags on this curve)",
                               method_names(all_methods()), to_string(kDefaultMethod)));
   cmd->add_option("--model", args->model, "cnn|mlp (cnn)");
-  cmd->add_option("--batch-size", args->batch_size, "batch size (128)");
-  cmd->add_option("--seed", args->seed, "random seed: same seed, same numbers (0)");
+  add_number(*cmd, "--batch-size", args->batch_size, "batch size (128)");
+  add_number(*cmd, "--seed", args->seed, "random seed: same seed, same numbers (0)");
   cmd->add_option("--data-dir", args->data_dir, "directory of the gzipped IDX files (Debian's dataset-fashion-mnist)");
   cmd->add_option("--out-dir", args->out_dir, "where the curve CSV, the plot and report.json go (autolr-demo)");
-  cmd->add_option("--threads", args->threads, "CPU threads; 0 for all cores (0)");
+  add_number(*cmd, "--threads", args->threads, "CPU threads; 0 for all cores (0)");
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar");
+  cmd->add_option("--record-dir", args->record_dir,
+                  "write a run record <DIR>/<run name>.json for `autolr report` (created if missing; none by default)");
+  cmd->add_option("--run-name", args->run_name, "the run's name in its record (default: from the time and process id)");
+  cmd->add_option("--tag", args->tags, "a label kept in the run record, such as seed=1 (repeatable)")
+      ->allow_extra_args(false);
   cmd->callback([args, &exit_code] { exit_code = run_demo(*args); });
 }
 

@@ -3,7 +3,8 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <cmath>
+#include <algorithm>
+#include <cstdint>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -16,7 +17,10 @@
 #include "autolr/plot.h"
 #include "autolr/suggest.h"
 #include "cli/bad_option.h"
+#include "cli/exit_status.h"
 #include "cli/json_output.h"
+#include "cli/number_options.h"
+#include "cli/output_path.h"
 #include "core/check.h"
 
 namespace autolr::cli {
@@ -28,9 +32,9 @@ struct SuggestArguments {
   std::optional<int> lr_diff;
   std::optional<double> threshold;
   std::optional<double> adjust;
-  std::optional<long> skip_start;
-  std::optional<long> skip_end;
-  std::optional<long> num_iter;
+  std::optional<int64_t> skip_start;
+  std::optional<int64_t> skip_end;
+  std::optional<int64_t> num_iter;
   std::optional<std::string> loss_column;
   bool json = false;
   std::string plot;
@@ -64,8 +68,8 @@ SuggestOptions options_from(const SuggestArguments& args, const LRCurve& curve, 
     options.slide_forum().loss_threshold(*args.threshold);
   }
   if (args.adjust) {
-    if (!(*args.adjust > 0) || !std::isfinite(*args.adjust)) {
-      bad_option("--adjust", detail::format_double(*args.adjust), "a finite value > 0");
+    if (!(*args.adjust > 0 && *args.adjust <= kMaxAdjustValue)) {
+      bad_option("--adjust", detail::format_double(*args.adjust), kAdjustValueExpectation);
     }
     options.slide().adjust_value(*args.adjust);
     options.slide_forum().adjust_value(*args.adjust);
@@ -104,12 +108,13 @@ void print_table(const SuggestArguments& args, const LRCurve& curve, const std::
 
 int run_suggest(const SuggestArguments& args) {
   const auto methods = methods_from(args.method);
+  if (!args.plot.empty()) check_not_the_input("--plot", args.plot, args.file);
   if (args.loss_column && *args.loss_column != "loss" && *args.loss_column != "smooth_loss") {
     bad_option("--loss-column", *args.loss_column, "loss or smooth_loss");
   }
   LRCurve curve = read_curve_csv(args.file);
   if (args.num_iter) {
-    if (*args.num_iter < static_cast<long>(curve.size())) {
+    if (*args.num_iter < static_cast<int64_t>(curve.size())) {
       bad_option("--num-iter", std::to_string(*args.num_iter),
                  fmt::format("at least the {} points of {}", curve.size(), args.file));
     }
@@ -121,18 +126,21 @@ int run_suggest(const SuggestArguments& args) {
   std::vector<Suggestion> suggestions;
   for (Method method : methods) suggestions.push_back(suggest(curve, method, options));
 
+  // The plot first: when it cannot be written, the command fails with
+  // nothing printed, rather than with an answer and exit status 2.
+  if (!args.plot.empty()) {
+    write_svg(args.plot, curve, suggestions, PlotOptions().title(args.file).loss_series(options.loss_series()));
+  }
   if (args.json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& s : suggestions) out.push_back(to_json(s));
     std::cout << (out.size() == 1 ? out[0] : out).dump(2) << '\n';
   } else {
     print_table(args, curve, suggestions);
+    if (!args.plot.empty()) std::cout << "plot written to " << args.plot << '\n';
   }
-  if (!args.plot.empty()) {
-    write_svg(args.plot, curve, suggestions, PlotOptions().title(args.file).loss_series(options.loss_series()));
-    if (!args.json) std::cout << "plot written to " << args.plot << '\n';
-  }
-  return 0;
+  const bool answered = std::any_of(suggestions.begin(), suggestions.end(), [](const Suggestion& s) { return s.lr; });
+  return answered ? kSuccess : kNoAnswer;
 }
 
 }  // namespace
@@ -145,15 +153,15 @@ void add_suggest_command(CLI::App& app, int& exit_code) {
   cmd->add_option(
       "--method", args->method,
       fmt::format("{}, descent-start or all (default {})", method_names(all_methods()), to_string(kDefaultMethod)));
-  cmd->add_option("--lr-diff", args->lr_diff, "slide rules: window length in points (default 15)");
-  cmd->add_option("--threshold", args->threshold,
-                  "slide rules: gradient difference threshold (default 0.005 slide, 0.05 slide-forum)");
-  cmd->add_option("--adjust", args->adjust, "slide rules: factor applied to the answer (default 1)");
-  cmd->add_option("--skip-start", args->skip_start,
-                  "points skipped at the start (default: fastai's n/10; 0 for slide-forum)");
-  cmd->add_option("--skip-end", args->skip_end, "points skipped at the end (default: 5; 0 for slide-forum)");
-  cmd->add_option("--num-iter", args->num_iter,
-                  "steps the range test planned, if it stopped early (fastai skips num_iter/10 at the start)");
+  add_number(*cmd, "--lr-diff", args->lr_diff, "slide rules: window length in points (default 15)");
+  add_number(*cmd, "--threshold", args->threshold,
+             "slide rules: gradient difference threshold (default 0.005 slide, 0.05 slide-forum)");
+  add_number(*cmd, "--adjust", args->adjust, "slide rules: factor applied to the answer (default 1, at most 1e6)");
+  add_number(*cmd, "--skip-start", args->skip_start,
+             "points skipped at the start (default: fastai's n/10; 0 for slide-forum)");
+  add_number(*cmd, "--skip-end", args->skip_end, "points skipped at the end (default: 5; 0 for slide-forum)");
+  add_number(*cmd, "--num-iter", args->num_iter,
+             "steps the range test planned, if it stopped early (fastai skips num_iter/10 at the start)");
   cmd->add_option("--loss-column", args->loss_column, "loss|smooth_loss (default: smooth_loss when present)");
   cmd->add_flag("--json", args->json, "print JSON: one object per method, a list when several");
   cmd->add_option("--plot", args->plot, "write an SVG of the curve, the suggestions and the slide window");

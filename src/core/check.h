@@ -3,7 +3,9 @@
 // when the check fails, so a check inside a loop over a million points costs
 // one comparison per point, not one string per point.
 
+#include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 
 namespace autolr::detail {
@@ -24,6 +26,14 @@ inline bool learning_rate_ok(double lr, const double* previous) {
   return lr > 0 && lr < std::numeric_limits<double>::infinity() && (!previous || lr > *previous);
 }
 std::string learning_rate_expectation(double lr, const double* previous, const std::string& previous_name);
+
+/// a * b, or nullopt when the product does not fit in an int64_t: step
+/// counts multiplied from user input (epochs x steps) are checked, not wrapped.
+inline std::optional<int64_t> checked_product(int64_t a, int64_t b) {
+  int64_t product = 0;
+  if (__builtin_mul_overflow(a, b, &product)) return std::nullopt;
+  return product;
+}
 
 }  // namespace autolr::detail
 

@@ -62,6 +62,9 @@ EmaSmoother::EmaSmoother(double beta) : beta_(beta) {
 }
 
 double EmaSmoother::update(double loss) {
+  // Averaged in, a NaN or inf would make every later value non-finite too,
+  // and a bad batch in the middle of a curve would hide all that follows it.
+  if (!std::isfinite(loss)) return loss;
   average_ = beta_ * average_ + (1 - beta_) * loss;
   beta_power_ *= beta_;
   return average_ / (1 - beta_power_);

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -11,39 +11,27 @@
 
 #include "autolr/error.h"
 #include "core/check.h"
+#include "core/csv_reader.h"
+#include "core/printable.h"
 #include "core/text_file.h"
 
 namespace autolr {
 namespace {
 
+using detail::for_message;
+
+constexpr const char* kExpectedHeader = "lr,loss[,smooth_loss]";
+
 // Where a problem is, for messages: "curve.csv, row 3 (line 4), column lr".
 struct Location {
   const std::string& source;
+  std::size_t row;   // 1-based data row
   std::size_t line;  // 1-based line in the file; the header is line 1
 
   std::string at(const std::string& column) const {
-    return fmt::format("{}, row {} (line {}), column {}", source, line - 1, line, column);
+    return fmt::format("{}, row {} (line {}), column {}", source, row, line, column);
   }
 };
-
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r");
-  if (first == std::string::npos) return "";
-  const auto last = text.find_last_not_of(" \t\r");
-  std::string field = text.substr(first, last - first + 1);
-  // Tools that quote every field (csv.QUOTE_ALL) write "lr": accept it.
-  if (field.size() >= 2 && field.front() == '"' && field.back() == '"') field = field.substr(1, field.size() - 2);
-  return field;
-}
-
-std::vector<std::string> split_fields(const std::string& line) {
-  std::vector<std::string> fields;
-  std::string field;
-  std::istringstream stream(line);
-  while (std::getline(stream, field, ',')) fields.push_back(trim(field));
-  if (!line.empty() && line.back() == ',') fields.emplace_back();
-  return fields;
-}
 
 // Locale-independent and strict: the whole field must be one number.
 // Accepts nan and inf (any case), as Python and C++ write them.
@@ -54,10 +42,10 @@ double parse_number(const std::string& field, const Location& where, const std::
   double value = 0;
   const auto [stop, error] = std::from_chars(begin, end, value);
   if (field.empty() || error == std::errc::invalid_argument || stop != end) {
-    throw FormatError(fmt::format("{}: '{}' is not a number", where.at(column), field));
+    throw FormatError(fmt::format("{}: '{}' is not a number", where.at(column), for_message(field)));
   }
   if (error == std::errc::result_out_of_range) {
-    throw FormatError(fmt::format("{}: '{}' is out of the range of a double", where.at(column), field));
+    throw FormatError(fmt::format("{}: '{}' is out of the range of a double", where.at(column), for_message(field)));
   }
   return value;
 }
@@ -69,8 +57,7 @@ struct Columns {
   std::size_t count;
 };
 
-Columns find_columns(const std::string& header, const std::string& source) {
-  const auto names = split_fields(header);
+Columns find_columns(const std::vector<std::string>& names, const std::string& source) {
   std::optional<std::size_t> lr, loss, smooth_loss;
   for (std::size_t i = 0; i < names.size(); ++i) {
     std::optional<std::size_t>* slot = names[i] == "lr"            ? &lr
@@ -85,39 +72,79 @@ Columns find_columns(const std::string& header, const std::string& source) {
   }
   for (const auto& [name, index] : {std::pair{"lr", lr}, std::pair{"loss", loss}}) {
     if (!index) {
+      std::string header;
+      for (const auto& column : names) header += (header.empty() ? "" : ",") + column;
       throw FormatError(
           fmt::format("{}, line 1 (header): missing column {} (header is '{}'; expected at least lr,loss)", source,
-                      name, trim(header)));
+                      name, for_message(header)));
     }
   }
   return Columns{*lr, *loss, smooth_loss, names.size()};
 }
 
+// autolr and pandas end every line with a newline, so a last line without
+// one is a file cut short: perhaps inside its last number, which would
+// otherwise read back as a valid, shorter curve.
+void check_complete(const detail::CsvRecord& record, const std::string& source) {
+  if (record.ends_with_newline) return;
+  throw FormatError(fmt::format(
+      "{}, line {}: the last line does not end with a newline, so the file looks cut short (autolr and pandas end "
+      "every line with one); expected a complete file",
+      source, record.line));
+}
+
+// The header: the first line, which must not be blank.
+std::vector<std::string> read_header(detail::CsvReader& reader, const std::string& source) {
+  detail::CsvRecord record;
+  if (!reader.next(record)) {
+    throw FormatError(
+        fmt::format("{}: the file is empty, expected a header row {} and data rows", source, kExpectedHeader));
+  }
+  if (record.blank) {
+    std::size_t blank_lines = 1;
+    detail::CsvRecord next;
+    while (reader.next(next)) {
+      if (!next.blank) {
+        throw FormatError(fmt::format("{}, line 1: a blank line where the header should be, expected the header row {}",
+                                      source, kExpectedHeader));
+      }
+      ++blank_lines;
+    }
+    throw FormatError(fmt::format("{}: the file is empty ({} blank line{}), expected a header row {} and data rows",
+                                  source, blank_lines, blank_lines == 1 ? "" : "s", kExpectedHeader));
+  }
+  check_complete(record, source);
+  return std::move(record.fields);
+}
+
 }  // namespace
 
 LRCurve parse_curve_csv(std::istream& in, const std::string& source_name) {
-  std::string line;
-  if (!std::getline(in, line) || trim(line).empty()) {
-    throw FormatError(
-        fmt::format("{}: the file is empty, expected a header row lr,loss[,smooth_loss] and data rows", source_name));
-  }
-  const Columns columns = find_columns(line, source_name);
+  const std::string source = for_message(source_name, std::string::npos);
+  detail::CsvReader reader(in, source_name, kMaxCurveLineBytes);
+  const Columns columns = find_columns(read_header(reader, source), source);
 
   std::vector<double> lrs, losses, smoothed;
-  std::size_t line_number = 1;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (trim(line).empty()) continue;
-    const Location where{source_name, line_number};
-    const auto fields = split_fields(line);
+  detail::CsvRecord record;
+  while (reader.next(record)) {
+    if (record.blank) continue;
+    check_complete(record, source);
+    if (lrs.size() == kMaxCurveRows) {
+      throw FormatError(
+          fmt::format("{}, line {}: more than {} data rows, expected at most {} (autolr's limit for a "
+                      "curve file)",
+                      source, record.line, kMaxCurveRows, kMaxCurveRows));
+    }
+    const Location where{source, lrs.size() + 1, record.line};
+    const auto& fields = record.fields;
     if (fields.size() != columns.count) {
-      throw FormatError(fmt::format("{}, row {} (line {}): {} fields, expected {} as in the header", source_name,
-                                    line_number - 1, line_number, fields.size(), columns.count));
+      throw FormatError(fmt::format("{}, row {} (line {}): {} fields, expected {} as in the header", source, where.row,
+                                    where.line, fields.size(), columns.count));
     }
     const double lr = parse_number(fields[columns.lr], where, "lr");
     const double* previous = lrs.empty() ? nullptr : &lrs.back();
     if (!detail::learning_rate_ok(lr, previous)) {
-      throw FormatError(fmt::format("{}: lr = {}, expected {}", where.at("lr"), fields[columns.lr],
+      throw FormatError(fmt::format("{}: lr = {}, expected {}", where.at("lr"), for_message(fields[columns.lr]),
                                     detail::learning_rate_expectation(lr, previous, "the previous row's lr")));
     }
     lrs.push_back(lr);
@@ -126,7 +153,7 @@ LRCurve parse_curve_csv(std::istream& in, const std::string& source_name) {
   }
 
   if (lrs.size() < 2) {
-    throw FormatError(fmt::format("{}: {}, expected at least 2 data rows (a curve needs two points)", source_name,
+    throw FormatError(fmt::format("{}: {}, expected at least 2 data rows (a curve needs two points)", source,
                                   lrs.empty() ? "a header but no data rows" : "only one data row"));
   }
   if (columns.smooth_loss) return LRCurve(std::move(lrs), std::move(losses), std::move(smoothed));
@@ -134,8 +161,15 @@ LRCurve parse_curve_csv(std::istream& in, const std::string& source_name) {
 }
 
 LRCurve read_curve_csv(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) throw FormatError(fmt::format("{}: cannot open the file for reading", path));
+  // A directory opens as a file and fails only when read: say what it is.
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    throw FormatError(fmt::format("{}: a directory, expected a CSV file", for_message(path, std::string::npos)));
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    throw FormatError(fmt::format("{}: cannot open the file for reading", for_message(path, std::string::npos)));
+  }
   return parse_curve_csv(file, path);
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 
 #include "autolr/error.h"
 #include "core/check.h"
@@ -23,7 +24,13 @@ int64_t resolve_total_steps(const OneCycleOptions& o) {
   AUTOLR_CHECK_ARGUMENT(*o.epochs() >= 1, kWhere, "epochs", std::to_string(*o.epochs()), "a positive integer");
   AUTOLR_CHECK_ARGUMENT(*o.steps_per_epoch() >= 1, kWhere, "steps_per_epoch", std::to_string(*o.steps_per_epoch()),
                         "a positive integer");
-  return *o.epochs() * *o.steps_per_epoch();
+  const auto steps = detail::checked_product(*o.epochs(), *o.steps_per_epoch());
+  if (!steps) {
+    throw InvalidArgument(fmt::format(
+        "{}: epochs * steps_per_epoch = {} * {}, expected a product of at most {} (the step count is an int64_t)",
+        kWhere, *o.epochs(), *o.steps_per_epoch(), std::numeric_limits<int64_t>::max()));
+  }
+  return *steps;
 }
 
 double anneal(Anneal strategy, double start, double end, double pct) {

@@ -3,11 +3,15 @@
 set(AUTOLR_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/atomic_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/check.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/csv_reader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/curve.cpp
   ${CMAKE_CURRENT_LIST_DIR}/curve_csv.cpp
   ${CMAKE_CURRENT_LIST_DIR}/one_cycle_schedule.cpp
   ${CMAKE_CURRENT_LIST_DIR}/plot.cpp
   ${CMAKE_CURRENT_LIST_DIR}/plot_schedule.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/printable.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/record.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/report.cpp
   ${CMAKE_CURRENT_LIST_DIR}/svg_canvas.cpp
   ${CMAKE_CURRENT_LIST_DIR}/text_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/suggest/auto.cpp

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/check.h"
+#include "core/printable.h"
 
 namespace autolr::detail {
 
@@ -60,23 +61,28 @@ std::string tick_label(double value, bool log10) {
 
 std::string escape_xml(const std::string& text) {
   std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t length = utf8_sequence_length(text, at);
+    const char c = text[at];
+    // U+FFFE and U+FFFF are valid UTF-8 but not characters XML allows.
+    const bool non_character =
+        length == 3 && text.compare(at, 2, "\xEF\xBF") == 0 && static_cast<unsigned char>(text[at + 2]) >= 0xBE;
+    if (length == 0 || non_character) {
+      out += "\xEF\xBF\xBD";  // U+FFFD, the replacement character: XML must be valid UTF-8
+    } else if (length > 1) {
+      out.append(text, at, length);
+    } else if (c == '&') {
+      out += "&amp;";
+    } else if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else if (c == '"') {
+      out += "&quot;";
+    } else if (c == '\t' || c == '\n' || (c >= 0x20 && c != 0x7F)) {
+      out += c;
+    }  // other control characters are not allowed in XML 1.0: dropped
+    at += length == 0 ? 1 : length;
   }
   return out;
 }

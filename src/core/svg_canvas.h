@@ -49,6 +49,9 @@ class SvgCanvas {
   int width_, height_;
 };
 
+/// `text` as XML character data: markup characters escaped, bytes that are
+/// not valid UTF-8 replaced by U+FFFD and control characters other than tab
+/// and newline dropped, so any file name or label gives a valid document.
 std::string escape_xml(const std::string& text);
 
 /// A plotting area in pixels.

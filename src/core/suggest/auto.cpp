@@ -65,10 +65,13 @@ Suggestion suggest_auto(const std::vector<double>& lrs, const std::vector<double
   Suggestion suggestion;
   suggestion.method = Method::Auto;
   // Confidence: how far the loss fell compared with the noise around the
-  // smoothed curve (10 sigma or more: 1), halved without a blow-up.
+  // smoothed curve (10 sigma or more: 1), halved without a blow-up. The noise
+  // is measured on the descent, up to the lowest point (at least 5 points):
+  // past it, the blow-up outruns any smoothing, and its misfit is no noise.
+  const std::size_t descent = std::min(losses.size(), std::max<std::size_t>(lowest + 1, 5));
   double residual = 0;
-  for (std::size_t i = 0; i < losses.size(); ++i) residual += (losses[i] - smooth[i]) * (losses[i] - smooth[i]);
-  const double sigma = std::sqrt(residual / static_cast<double>(losses.size()));
+  for (std::size_t i = 0; i < descent; ++i) residual += (losses[i] - smooth[i]) * (losses[i] - smooth[i]);
+  const double sigma = std::sqrt(residual / static_cast<double>(descent));
   double confidence = sigma > 0 ? std::min(1.0, std::max(0.0, drop) / (10 * sigma)) : (drop > 0 ? 1.0 : 0.0);
 
   if (climb == smooth.end()) {

@@ -20,8 +20,7 @@ void check_points(const char* where, const std::vector<double>& lrs, const std::
                              learning_rate_expectation(lrs[i], previous, fmt::format("lrs[{}]", i - 1)));
     }
     AUTOLR_CHECK_ARGUMENT(std::isfinite(losses[i]), where, fmt::format("losses[{}]", i),
-                          detail::format_double(losses[i]),
-                          "a finite loss (suggest() drops the points from the first NaN/inf on)");
+                          detail::format_double(losses[i]), "a finite loss (suggest() leaves NaN/inf losses out)");
   }
 }
 

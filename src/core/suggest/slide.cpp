@@ -49,8 +49,8 @@ void check_settings(const RuleSettings& rule) {
   AUTOLR_CHECK_ARGUMENT(rule.lr_diff >= 1, rule.where, "lr_diff", std::to_string(rule.lr_diff), "at least 1 point");
   AUTOLR_CHECK_ARGUMENT(rule.threshold >= 0, rule.where, rule.threshold_name, detail::format_double(rule.threshold),
                         "a value >= 0");
-  AUTOLR_CHECK_ARGUMENT(std::isfinite(rule.adjust_value) && rule.adjust_value > 0, rule.where, "adjust_value",
-                        detail::format_double(rule.adjust_value), "a finite value > 0");
+  AUTOLR_CHECK_ARGUMENT(rule.adjust_value > 0 && rule.adjust_value <= kMaxAdjustValue, rule.where, "adjust_value",
+                        detail::format_double(rule.adjust_value), kAdjustValueExpectation);
 }
 
 Suggestion slide_rule(const std::vector<double>& lrs, const std::vector<double>& losses, const RuleSettings& rule,

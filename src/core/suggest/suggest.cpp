@@ -1,6 +1,7 @@
 // suggest(): from a whole curve to a method's answer. Trims the curve the way
-// the method's reference does, keeps the finite points, maps indices back to
-// the whole curve and adds the warnings about the curve's shape.
+// the method's reference does, keeps the finite points before a divergent
+// tail (leaving out bad batches), maps indices back to the whole curve and
+// adds the warnings about the curve's shape.
 
 #include "autolr/suggest.h"
 
@@ -10,6 +11,7 @@
 #include <cmath>
 
 #include "autolr/error.h"
+#include "core/check.h"
 #include "core/suggest/curve_checks.h"
 
 namespace autolr {
@@ -39,15 +41,51 @@ Trim trim_for(const LRCurve& curve, Method method, const SuggestOptions& options
   return {options.skip_start().value_or(fastai ? planned / 10 : 0), options.skip_end().value_or(fastai ? 5 : 0)};
 }
 
-std::size_t first_non_finite(const std::vector<double>& losses, std::size_t begin, std::size_t end) {
-  const auto at =
-      std::find_if(losses.begin() + static_cast<std::ptrdiff_t>(begin),
-                   losses.begin() + static_cast<std::ptrdiff_t>(end), [](double loss) { return !std::isfinite(loss); });
-  return static_cast<std::size_t>(at - losses.begin());
+// One past the last finite loss: the non-finite losses from here on are the
+// curve's divergent tail (the loss blew up and the test stopped).
+std::size_t divergent_tail_start(const std::vector<double>& losses) {
+  std::size_t end = losses.size();
+  while (end > 0 && !std::isfinite(losses[end - 1])) --end;
+  return end;
 }
 
-std::vector<double> slice(const std::vector<double>& values, std::size_t begin, std::size_t end) {
-  return {values.begin() + static_cast<std::ptrdiff_t>(begin), values.begin() + static_cast<std::ptrdiff_t>(end)};
+// The points of [begin, end) a method reads: the finite ones before the
+// divergent tail. A non-finite loss with finite ones after it is a bad batch,
+// not a divergence: it is left out, so it neither hides the rest of the
+// curve nor reaches a method.
+struct Points {
+  std::vector<std::size_t> kept;      // curve indices
+  std::vector<std::size_t> left_out;  // curve indices of the bad batches
+};
+
+Points points_to_read(const std::vector<double>& losses, std::size_t begin, std::size_t end) {
+  Points points;
+  const std::size_t stop = std::min(end, divergent_tail_start(losses));
+  for (std::size_t i = begin; i < stop; ++i) (std::isfinite(losses[i]) ? points.kept : points.left_out).push_back(i);
+  return points;
+}
+
+std::vector<double> pick(const std::vector<double>& values, const std::vector<std::size_t>& indices) {
+  std::vector<double> picked;
+  picked.reserve(indices.size());
+  for (std::size_t i : indices) picked.push_back(values[i]);
+  return picked;
+}
+
+std::optional<Warning> check_left_out(const std::vector<double>& losses, const std::vector<std::size_t>& left_out,
+                                      const char* series) {
+  if (left_out.empty()) return std::nullopt;
+  constexpr std::size_t kNamed = 5;  // enough to find them; the count says the rest
+  std::string named;
+  for (std::size_t i = 0; i < std::min(left_out.size(), kNamed); ++i) {
+    named += fmt::format("{}{}[{}] = {}", i == 0 ? "" : ", ", series, left_out[i],
+                         detail::format_double(losses[left_out[i]]));
+  }
+  if (left_out.size() > kNamed) named += fmt::format(" and {} more", left_out.size() - kNamed);
+  const bool one = left_out.size() == 1;
+  return Warning{WarningKind::NonFiniteLeftOut,
+                 fmt::format("{}: {} before the end, read as {} and left out", named,
+                             one ? "a non-finite loss" : "non-finite losses", one ? "a bad batch" : "bad batches")};
 }
 
 Suggestion run_method(Method method, const std::vector<double>& lrs, const std::vector<double>& losses,
@@ -123,6 +161,8 @@ std::string to_string(WarningKind kind) {
       return "first_window_met";
     case WarningKind::IndexWrapped:
       return "index_wrapped";
+    case WarningKind::NonFiniteLeftOut:
+      return "non_finite_left_out";
   }
   return "unknown";
 }
@@ -149,27 +189,27 @@ Suggestion suggest(const LRCurve& curve, Method method, const SuggestOptions& op
   const Trim trim = trim_for(curve, method, options);
   const std::size_t begin = std::min(trim.start, curve.size());
   const std::size_t end = std::max(begin, curve.size() - std::min(trim.end, curve.size()));
-  const std::size_t finite_end = first_non_finite(losses, begin, end);
+  const Points points = points_to_read(losses, begin, end);
 
-  const auto lrs = slice(curve.lrs(), begin, finite_end);
-  const auto used = slice(losses, begin, finite_end);
-  Suggestion suggestion = run_method(method, lrs, used, options);
-  if (suggestion.index) *suggestion.index += begin;
+  const auto used = pick(losses, points.kept);
+  Suggestion suggestion = run_method(method, pick(curve.lrs(), points.kept), used, options);
+  if (suggestion.index) suggestion.index = points.kept[*suggestion.index];
   if (suggestion.evidence) {
-    suggestion.evidence->first += begin;
-    suggestion.evidence->last += begin;
+    suggestion.evidence->first = points.kept[suggestion.evidence->first];
+    suggestion.evidence->last = points.kept[suggestion.evidence->last];
   }
 
+  add_if(suggestion, check_left_out(losses, points.left_out, &losses == &curve.losses() ? "loss" : "smooth_loss"));
   add_if(suggestion, detail::check_flat(used));
   add_if(suggestion, detail::check_noisy(used));
   // Divergence is judged on the whole curve: fastai's skip_end of 5 often cuts
   // off exactly the points where the loss blew up.
-  const std::size_t whole_finite_end = first_non_finite(losses, 0, curve.size());
-  const bool known_to_diverge = whole_finite_end < curve.size() || curve.stop_reason() == StopReason::Diverged ||
+  const bool known_to_diverge = divergent_tail_start(losses) < curve.size() ||
+                                curve.stop_reason() == StopReason::Diverged ||
                                 curve.stop_reason() == StopReason::NonFiniteLoss;
   if (!known_to_diverge) {
-    add_if(suggestion,
-           detail::check_no_divergence(slice(curve.lrs(), 0, whole_finite_end), slice(losses, 0, whole_finite_end)));
+    const auto whole = points_to_read(losses, 0, curve.size()).kept;
+    add_if(suggestion, detail::check_no_divergence(pick(curve.lrs(), whole), pick(losses, whole)));
   }
   return suggestion;
 }

@@ -4,23 +4,28 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <limits>
 
 #include "autolr/error.h"
+#include "autolr/optim.h"
 #include "core/check.h"
 
 namespace autolr {
 
 namespace {
 
-constexpr const char* kNoMomentum = "the optimizer has neither momentum nor betas (SGD, RMSprop, Adam and AdamW do)";
+constexpr const char* kNoMomentum =
+    "the optimizer has neither momentum nor betas (SGD, RMSprop, Adam, AdamW and Prodigy do)";
 
 // The one place that knows where each optimizer keeps what one cycle cycles:
-// SGD's and RMSprop's momentum, Adam's and AdamW's beta1. Null for others.
+// SGD's and RMSprop's momentum, Adam's, AdamW's and Prodigy's beta1. Null for
+// others (Schedule-Free's beta1 is its averaging, not a momentum to cycle).
 double* momentum_of(torch::optim::OptimizerOptions& options) {
   if (auto* sgd = dynamic_cast<torch::optim::SGDOptions*>(&options)) return &sgd->momentum();
   if (auto* rms = dynamic_cast<torch::optim::RMSpropOptions*>(&options)) return &rms->momentum();
   if (auto* adam = dynamic_cast<torch::optim::AdamOptions*>(&options)) return &std::get<0>(adam->betas());
   if (auto* adamw = dynamic_cast<torch::optim::AdamWOptions*>(&options)) return &std::get<0>(adamw->betas());
+  if (auto* prodigy = dynamic_cast<optim::ProdigyOptions*>(&options)) return &std::get<0>(prodigy->betas());
   return nullptr;
 }
 
@@ -97,7 +102,11 @@ OneCycleOptions fit_one_cycle(Trainer& trainer, int64_t epochs, OneCycleOptions 
     AUTOLR_CHECK_ARGUMENT(batches.has_value(), "fit_one_cycle", "options.total_steps", "unset",
                           "a step count: this training data does not say how many batches it has");
     // Accumulation carries over epochs, so count the fit's optimizer steps as a whole.
-    options.total_steps(epochs * *batches / trainer.options().accumulation_steps());
+    const auto batches_in_fit = detail::checked_product(epochs, *batches);
+    AUTOLR_CHECK_ARGUMENT(batches_in_fit.has_value(), "fit_one_cycle", "epochs", std::to_string(epochs),
+                          fmt::format("at most {} (epochs * {} batches must fit in an int64_t)",
+                                      std::numeric_limits<int64_t>::max() / *batches, *batches));
+    options.total_steps(*batches_in_fit / trainer.options().accumulation_steps());
   }
   OneCycle one_cycle(options);
   trainer.fit(epochs, {&one_cycle});

@@ -24,6 +24,15 @@ void check_has_trainable_parameters(const torch::optim::Optimizer& optimizer, co
       "{}: the optimizer has no trainable parameters (none with requires_grad), expected at least one", where));
 }
 
+// Where the parameters live. Any group may be empty (a frozen body's group,
+// say); check_has_trainable_parameters made sure some group is not.
+torch::Device parameter_device(const torch::optim::Optimizer& optimizer) {
+  for (const auto& group : optimizer.param_groups()) {
+    if (!group.params().empty()) return group.params().front().device();
+  }
+  return torch::kCPU;
+}
+
 }  // namespace
 
 // The recording is the shared detail::RangeRecording; the alias keeps the
@@ -111,7 +120,7 @@ LRCurve range_test(torch::nn::Module& model, torch::optim::Optimizer& optimizer,
                         "false (return the validation loss from train_step instead)");
   check_has_trainable_parameters(optimizer, "range_test");
 
-  const torch::Device device = optimizer.param_groups().front().params().front().device();
+  const torch::Device device = parameter_device(optimizer);
   std::optional<SnapshotGuard> guard;
   if (options.restore()) guard.emplace(model, optimizer, options.snapshot());
   detail::RangeRecording recording(options, groups, device);

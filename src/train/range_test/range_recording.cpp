@@ -6,6 +6,15 @@
 
 namespace autolr::detail {
 
+bool range_test_diverged(double smoothed, double best, double first, double factor) {
+  if (best > 0) return smoothed > factor * best;  // fastai's rule, exactly
+  // Without a floor at 0 (a loss with an offset, a log-likelihood), the
+  // descent so far stands for the distance to the floor that `best` is for
+  // a positive loss: a rise of (factor - 1) times it is a divergence.
+  const double descent = first - best;
+  return descent > 0 && smoothed - best > (factor - 1) * descent;
+}
+
 RangeRecording::RangeRecording(const LRFinderOptions& options, std::size_t param_groups, const torch::Device& device)
     : options_(options),
       param_groups_(param_groups),
@@ -54,7 +63,8 @@ void RangeRecording::record(double loss) {
   }
   // fastai's order: the best includes this step, then the comparison.
   best_ = raw_.size() == 1 ? smoothed : std::min(best_, smoothed);
-  if (options_.diverge_factor() && smoothed > *options_.diverge_factor() * best_) {
+  if (options_.diverge_factor() &&
+      range_test_diverged(smoothed, best_, smoothed_.front(), *options_.diverge_factor())) {
     stop_ = StopReason::Diverged;
   } else if (static_cast<int64_t>(raw_.size()) >= options_.num_iter()) {
     stop_ = StopReason::Completed;

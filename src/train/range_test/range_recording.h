@@ -15,6 +15,13 @@
 
 namespace autolr::detail {
 
+/// The divergence rule for any loss scale and sign. For a positive best it is
+/// fastai's: the smoothed loss exceeds `factor` times the best. Otherwise the
+/// smoothed loss rose above the best by more than (factor - 1) times the
+/// descent from the `first` smoothed loss to the best (never, while the loss
+/// has not gone below its first value).
+bool range_test_diverged(double smoothed, double best, double first, double factor);
+
 class RangeRecording {
  public:
   /// Requires: validate(options, param_groups) passed.
