@@ -56,8 +56,10 @@ std::vector<std::string> split(const std::string& line, char separator) {
   return fields;
 }
 
-std::map<std::string, Config> load_configs() {
-  std::ifstream in(test::data_path("one_cycle_vectors.csv"));
+// `file`: one_cycle_vectors.csv (recorded with torch 1.13) or
+// one_cycle_vectors_torch2.csv (torch 2.15); the same script made both.
+std::map<std::string, Config> load_configs(const std::string& file) {
+  std::ifstream in(test::data_path(file));
   std::string line;
   std::getline(in, line);
   std::map<std::string, Config> configs;
@@ -101,8 +103,10 @@ std::unique_ptr<torch::optim::Optimizer> optimizer_for(const std::string& kind, 
   return ::testing::AssertionFailure() << "got " << actual << ", PyTorch " << expected_text;
 }
 
-TEST(OneCycleLR, MatchesPyTorchAtEveryStepOfEveryConfiguration) {
-  const auto configs = load_configs();
+class OneCycleAgainst : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(OneCycleAgainst, PyTorchAtEveryStepOfEveryConfiguration) {
+  const auto configs = load_configs(GetParam());
   ASSERT_GE(configs.size(), 15u);
   std::size_t checked = 0;
   for (const auto& [name, config] : configs) {
@@ -138,6 +142,9 @@ TEST(OneCycleLR, MatchesPyTorchAtEveryStepOfEveryConfiguration) {
   }
   EXPECT_GE(checked, 1500u);
 }
+INSTANTIATE_TEST_SUITE_P(RecordedWith, OneCycleAgainst,
+                         ::testing::Values("one_cycle_vectors.csv", "one_cycle_vectors_torch2.csv"),
+                         [](const auto& info) { return info.index == 0 ? std::string("Torch113") : "Torch215"; });
 
 TEST(OneCycleLR, WritesMomentumOrBeta1IntoEachSupportedOptimizer) {
   for (const std::string kind : {"sgd", "rmsprop", "adam", "adamw"}) {
@@ -184,6 +191,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadOneCycle{"ZeroTotal", OneCycleOptions(0.1).total_steps(0), "total_steps = 0, expected a positive integer"},
         BadOneCycle{"ZeroEpochs", OneCycleOptions(0.1).epochs(0).steps_per_epoch(5), "epochs = 0"},
         BadOneCycle{"ZeroStepsPerEpoch", OneCycleOptions(0.1).epochs(2).steps_per_epoch(0), "steps_per_epoch = 0"},
+        BadOneCycle{"EpochsTimesStepsOverflow", OneCycleOptions(0.1).epochs(4611686018427387905).steps_per_epoch(4),
+                    "epochs * steps_per_epoch = 4611686018427387905 * 4, expected a product of at most "
+                    "9223372036854775807"},
         BadOneCycle{"PctAboveOne", OneCycleOptions(0.1).total_steps(10).pct_start(1.5),
                     "pct_start = 1.5, expected a value in [0, 1]"},
         BadOneCycle{"PctNegative", OneCycleOptions(0.1).total_steps(10).pct_start(-0.1), "pct_start = -0.1"},
@@ -204,6 +214,17 @@ TEST(OneCycleOptions, FastaiPresetWarmsUpAQuarterAndEndsAtMaxOver1e5) {
   EXPECT_TRUE(near(s.momentum(0), 0.95));
   EXPECT_TRUE(near(s.momentum(249), 0.85));
   EXPECT_TRUE(near(s.momentum(999), 0.95));
+}
+
+TEST(Trainer, FitOneCycleRejectsEpochsWhoseStepCountOverflows) {
+  test::Classifier model;
+  torch::optim::SGD optimizer(model->parameters(), 0.1);
+  Trainer trainer(model, optimizer, test::cross_entropy, batches(test::classification_batches(5, 8)),
+                  TrainerOptions().progress(false));
+  EXPECT_THROW_WITH(fit_one_cycle(trainer, int64_t{1} << 61, 0.05), InvalidArgument,
+                    "fit_one_cycle: epochs = 2305843009213693952, expected at most 1844674407370955161 (epochs * 5 "
+                    "batches must fit in an int64_t)");
+  EXPECT_TRUE(trainer.history().empty()) << "nothing trained";
 }
 
 TEST(Trainer, FitOneCycleStepsTheScheduleOncePerOptimizerStep) {

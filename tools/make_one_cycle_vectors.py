@@ -3,12 +3,20 @@
 PyTorch's own torch.optim.lr_scheduler.OneCycleLR at every step, for a table of
 configurations, so autolr's OneCycleLR can be checked against it without Python.
 
-Run with Debian's python3-torch:  /usr/bin/python3 tools/make_one_cycle_vectors.py
+Recorded with two PyTorch versions, one file each (same format; the output
+goes by the running torch's major version, or --out PATH):
+  torch 1.13 (Debian's python3-torch):  /usr/bin/python3 tools/make_one_cycle_vectors.py
+      -> tests/data/one_cycle_vectors.csv
+  torch 2.15 (the project's venv, with numpy from tools/install-reference-packages):
+      .deps/torch-2.15.0/bin/python tools/make_one_cycle_vectors.py
+      -> tests/data/one_cycle_vectors_torch2.csv
+The two files were byte-identical when made (every lr and momentum equal).
 
 Each configuration is recorded from construction (step 0) through
 `total_steps` calls of step() (PyTorch allows exactly that many; the last one
 is one past the schedule), for every param group.
 """
+import argparse
 import csv
 import os
 import warnings
@@ -16,7 +24,12 @@ import warnings
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "tests", "data", "one_cycle_vectors.csv")
+DATA = os.path.join(ROOT, "tests", "data")
+
+
+def default_out():
+    major = int(torch.__version__.split(".")[0])
+    return os.path.join(DATA, "one_cycle_vectors.csv" if major < 2 else f"one_cycle_vectors_torch{major}.csv")
 
 # name, max_lr (one per group), total_steps, pct_start, anneal, three_phase, div, final_div, base_m, max_m, optimizer
 CONFIGS = [
@@ -59,6 +72,9 @@ def momentum_of(group):
 
 
 def main():
+    ap = argparse.ArgumentParser(description="Records torch's OneCycleLR for autolr's tests.")
+    ap.add_argument("--out", help="default: by torch's major version, see the module's docstring")
+    out = ap.parse_args().out or default_out()
     warnings.simplefilter("ignore")
     rows = []
     for (name, max_lr, total, pct, anneal, three, div, final_div, base_m, max_m, kind) in CONFIGS:
@@ -89,13 +105,13 @@ def main():
                 raise SystemExit(f"{name}: PyTorch allowed a step past total_steps")
             except ValueError:
                 pass
-    with open(OUT, "w", newline="") as f:
+    with open(out, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["config", "optimizer", "max_lr", "total_steps", "pct_start", "anneal", "three_phase",
                     "div_factor", "final_div_factor", "base_momentum", "max_momentum", "step", "group", "lr",
                     "momentum"])
         w.writerows(rows)
-    print(f"{len(CONFIGS)} configurations, {len(rows)} rows written to {OUT}")
+    print(f"torch {torch.__version__}: {len(CONFIGS)} configurations, {len(rows)} rows written to {out}")
 
 
 if __name__ == "__main__":
