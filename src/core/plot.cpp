@@ -22,25 +22,8 @@ using detail::SvgCanvas;
 constexpr const char* kPalette[] = {"#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 using detail::kLabelStyle;
 
-struct Range {
-  double low, high;
-};
-
-// The y range that keeps the interesting part readable: everything down to
-// the lowest value, and up to a bit above the values before the lowest point.
-// A diverged tail (often 1e6 times the minimum) is clipped, not plotted to scale.
-Range readable_range(const std::vector<double>& values) {
-  std::vector<double> finite;
-  for (double v : values) {
-    if (std::isfinite(v)) finite.push_back(v);
-  }
-  if (finite.empty()) return {0, 1};
-  const auto lowest = std::min_element(finite.begin(), finite.end());
-  const double high_before = *std::max_element(finite.begin(), lowest + 1);
-  const double high_all = *std::max_element(finite.begin(), finite.end());
-  const double span = high_before - *lowest;
-  return {*lowest - 0.05 * span, std::min(high_all, high_before + 0.25 * span) + 0.05 * span};
-}
+using detail::Range;
+using detail::readable_range;
 
 // The points before the first NaN/inf loss: where suggestions can sit and
 // where the gradient is defined.

@@ -194,21 +194,6 @@ std::string tags_text(const RunRecord& r) {
 // SVG pieces
 // ---------------------------------------------------------------------------
 
-// The y range of plot.cpp's plots: down to the lowest value, up to a bit above
-// the values before it, so a diverged tail does not flatten the descent.
-std::pair<double, double> readable_range(const std::vector<double>& values) {
-  std::vector<double> finite;
-  for (double v : values) {
-    if (std::isfinite(v)) finite.push_back(v);
-  }
-  if (finite.empty()) return {0, 1};
-  const auto lowest = std::min_element(finite.begin(), finite.end());
-  const double high_before = *std::max_element(finite.begin(), lowest + 1);
-  const double high_all = *std::max_element(finite.begin(), finite.end());
-  const double span = std::max(high_before - *lowest, 1e-12 * std::max(1.0, std::abs(*lowest)));
-  return {*lowest - 0.05 * span, std::min(high_all, high_before + 0.25 * span) + 0.05 * span};
-}
-
 constexpr int kThumbWidth = 150;
 constexpr int kThumbHeight = 44;
 
@@ -220,8 +205,8 @@ std::string thumbnail(const RunRecord& r) {
   const std::vector<double>& lrs = r.curve.lrs();
   const std::vector<double>& losses = select_losses(r.curve, LossSeries::Auto);
   const double x_lo = std::log10(lrs.front()), x_hi = std::log10(lrs.back());
-  const std::pair<double, double> range = readable_range(losses);
-  const double y_lo = range.first, y_hi = range.second;
+  const detail::Range range = detail::readable_range(losses);
+  const double y_lo = range.low, y_hi = range.high;
   const auto x = [&](double lr) { return pad + (std::log10(lr) - x_lo) / (x_hi - x_lo) * (w - 2 * pad); };
   const auto y = [&](double loss) {
     const double t = (loss - y_lo) / (y_hi - y_lo);

@@ -166,6 +166,19 @@ void draw_axes(SvgCanvas& svg, const Box& box, const Scale& x, const Scale& y, c
   svg.text(box.left - 58, box.top + box.height / 2, y_label, "font-size:13px;fill:#111", "middle", -90);
 }
 
+Range readable_range(const std::vector<double>& values) {
+  std::vector<double> finite;
+  for (double v : values) {
+    if (std::isfinite(v)) finite.push_back(v);
+  }
+  if (finite.empty()) return {0, 1};
+  const auto lowest = std::min_element(finite.begin(), finite.end());
+  const double high_before = *std::max_element(finite.begin(), lowest + 1);
+  const double high_all = *std::max_element(finite.begin(), finite.end());
+  const double span = std::max(high_before - *lowest, 1e-12 * std::max(1.0, std::abs(*lowest)));
+  return {*lowest - 0.05 * span, std::min(high_all, high_before + 0.25 * span) + 0.05 * span};
+}
+
 TwoPanelLayout two_panel_layout(SvgCanvas& svg, const char* where, int width, int height, const std::string& title) {
   AUTOLR_CHECK_ARGUMENT(width >= 300, where, "width", std::to_string(width), "at least 300");
   AUTOLR_CHECK_ARGUMENT(height >= 300, where, "height", std::to_string(height), "at least 300");

@@ -54,6 +54,16 @@ class SvgCanvas {
 /// and newline dropped, so any file name or label gives a valid document.
 std::string escape_xml(const std::string& text);
 
+struct Range {
+  double low, high;
+};
+
+/// The y range that keeps a loss curve readable, for the plots and the
+/// report's thumbnails alike: down to the lowest finite value, up to a bit
+/// above the values before it; a diverged tail (often 1e6 times the minimum)
+/// is clipped, not drawn to scale. Never empty, also for a flat curve.
+Range readable_range(const std::vector<double>& values);
+
 /// A plotting area in pixels.
 struct Box {
   double left, top, width, height;
