@@ -306,24 +306,45 @@ TEST(Cli, MissingFileIsExitTwoNamingThePath) {
   EXPECT_NE(r.err.find("/nonexistent/curve.csv: cannot open"), std::string::npos) << r.err;
 }
 
-// Fashion-MNIST files (IDX, uncompressed: zlib reads those too) with `images`
-// blank images per part: too few for the demo's 5000 validation images.
-void write_tiny_fashion_mnist(const test::TempDir& dir, uint32_t images) {
+// Fashion-MNIST files (IDX, uncompressed: zlib reads those too) in `dir`,
+// `train` and `test` images. Image i is of class i % 10, a bright band at
+// rows 2 * class to 2 * class + 2 on black: easy to learn, so a demo on more
+// than its 5000 validation images trains in seconds; 10 images are too few.
+void write_fashion_mnist(const std::string& dir, uint32_t train, uint32_t test) {
   const auto big_endian = [](uint32_t v) {
     return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
                        static_cast<char>(v)};
   };
-  for (const char* part : {"train", "t10k"}) {
-    dir.write(std::string(part) + "-images-idx3-ubyte.gz", big_endian(0x803) + big_endian(images) + big_endian(28) +
-                                                               big_endian(28) + std::string(images * 28 * 28, '\0'));
-    dir.write(std::string(part) + "-labels-idx1-ubyte.gz",
-              big_endian(0x801) + big_endian(images) + std::string(images, '\0'));
+  std::filesystem::create_directories(dir);
+  for (const auto& [part, images] : {std::pair{"train", train}, std::pair{"t10k", test}}) {
+    std::string pixels, labels;
+    for (uint32_t i = 0; i < images; ++i) {
+      const int label = static_cast<int>(i % 10);
+      std::string image(28 * 28, '\0');
+      std::fill(image.begin() + 28 * 2 * label, image.begin() + 28 * (2 * label + 3), '\xff');
+      pixels += image;
+      labels += static_cast<char>(label);
+    }
+    std::ofstream(dir + "/" + part + "-images-idx3-ubyte.gz", std::ios::binary)
+        << big_endian(0x803) << big_endian(images) << big_endian(28) << big_endian(28) << pixels;
+    std::ofstream(dir + "/" + part + "-labels-idx1-ubyte.gz", std::ios::binary)
+        << big_endian(0x801) << big_endian(images) << labels;
   }
+}
+
+// A demo of an MLP on 1280 training images, one epoch: a few seconds.
+std::string small_demo(const std::string& data, const std::string& out) {
+  return "demo --no-progress --model mlp --epochs 1 --threads 2 --method minimum --data-dir " + quoted(data) +
+         " --out-dir " + quoted(out);
+}
+
+std::size_t lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
 TEST(CliDemo, LibTorchErrorsAreOneLineWithExitThreeAndTheBacktraceBehindVerbose) {
   test::TempDir data;
-  write_tiny_fashion_mnist(data, 10);
+  write_fashion_mnist(data.path(), 10, 10);
   const std::string call =
       "demo --no-progress --data-dir " + quoted(data.path()) + " --out-dir " + quoted(data.file("out"));
   const auto r = run_cli(call);
@@ -345,6 +366,99 @@ TEST(Cli, ExitStatusTwoWhenStandardOutputCannotBeWritten) {
 TEST(Cli, NoSubcommandIsAUsageError) {
   const auto r = run_cli("");
   EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(CliDemo, RefusesANameThatIsNotUtf8BeforeTraining) {
+  // A folder named on a Latin-1 system: the demo trained for 41 s, then could
+  // not write its JSON report and wrote nothing.
+  test::TempDir dir;
+  const std::string latin1 = dir.file("caf\xe9");
+  write_fashion_mnist(latin1, 5000 + 1280, 100);
+  const std::string data = dir.file("data");
+  write_fashion_mnist(data, 5000 + 1280, 100);
+  const std::string out = quoted(dir.file("out"));
+  for (const auto& [arguments, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--data-dir " + quoted(latin1) + " --out-dir " + out,
+            "--data-dir = " + dir.path() + "/caf\\xe9: expected valid UTF-8"},
+           {"--data-dir " + quoted(data) + " --out-dir " + quoted(dir.file("\xff")),
+            "--out-dir = " + dir.path() + "/\\xff: expected valid UTF-8"},
+           {"--data-dir " + quoted(data) + " --out-dir " + out + " --record-dir " + quoted(dir.file("runs\xff")),
+            "--record-dir = " + dir.path() + "/runs\\xff: expected valid UTF-8"},
+           {"--data-dir " + quoted(data) + " --out-dir " + out + " --run-name 'caf\xe9'",
+            "--run-name = caf\\xe9: expected valid UTF-8"},
+           {"--data-dir " + quoted(data) + " --out-dir " + out + " --tag seed=1 --tag 'lr=\xff'",
+            "--tag = lr=\\xff: expected valid UTF-8"}}) {
+    const auto r = run_cli("demo --no-progress --model mlp --epochs 1 " + arguments);
+    EXPECT_EQ(r.exit_code, 2) << arguments << "\n" << r.out << r.err;
+    EXPECT_EQ(r.err.rfind("autolr: " + message, 0), 0u) << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_EQ(r.out, "") << "nothing read, nothing trained";
+    EXPECT_FALSE(std::filesystem::exists(dir.file("out"))) << "nothing written";
+  }
+  const auto good = run_cli(small_demo(data, dir.file("out")));
+  EXPECT_EQ(good.exit_code, 0) << "the same data under a UTF-8 name trains: " << good.out << good.err;
+}
+
+TEST(CliDemo, KeepsAFinishedFitsResultsWhenAnOutputCannotBeWritten) {
+  test::TempDir dir;
+  const std::string data = dir.file("data");
+  write_fashion_mnist(data, 5000 + 1280, 100);
+
+  // The picture's name is taken by a folder: the curve, the fit, the test
+  // accuracy and report.json are still there; one line says what is missing.
+  const std::string out = dir.file("svg-taken");
+  std::filesystem::create_directories(out + "/lr_finder.svg");
+  dir.write("svg-taken/lr_finder.svg/keep", "not the demo's");
+  const auto r = run_cli(small_demo(data, out));
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  for (const std::string& part :
+       {std::string("minimum"), std::string("epoch 1/1: train loss"), std::string("test accuracy"),
+        "wrote " + out + "/curve.csv", "wrote " + out + "/report.json"}) {
+    EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
+  }
+  EXPECT_EQ(r.out.find("wrote " + out + "/lr_finder.svg"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.rfind(
+                "autolr: demo: the results are above, but not written: lr_finder.svg (" + out + "/lr_finder.svg: ", 0),
+            0u)
+      << r.err;
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(test::read_file(out + "/report.json").find("\"accuracy\""), std::string::npos);
+  EXPECT_NE(test::read_file(out + "/report.json").find("\"train\": 1280"), std::string::npos)
+      << "the counts of this data set";
+  EXPECT_EQ(test::read_file(out + "/curve.csv").rfind("lr,loss", 0), 0u);
+  EXPECT_FALSE(std::filesystem::exists(out + "/lr_finder.png"));
+
+  // The report's name is taken: the picture and the run record are written.
+  const std::string out2 = dir.file("report-taken");
+  std::filesystem::create_directories(out2 + "/report.json/x");
+  const auto r2 = run_cli(small_demo(data, out2) + " --record-dir " + quoted(dir.file("runs")) + " --run-name one");
+  EXPECT_EQ(r2.exit_code, 2) << r2.out << r2.err;
+  EXPECT_NE(r2.out.find("test accuracy"), std::string::npos) << r2.out;
+  EXPECT_EQ(
+      r2.err.rfind("autolr: demo: the results are above, but not written: report.json (" + out2 + "/report.json: ", 0),
+      0u)
+      << r2.err;
+  EXPECT_EQ(lines(r2.err), 1u) << r2.err;
+  EXPECT_TRUE(std::filesystem::exists(out2 + "/lr_finder.svg"));
+  EXPECT_TRUE(std::filesystem::exists(out2 + "/curve.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("runs/one.json")));
+}
+
+TEST(CliDemo, RemovesThePreviousRunsOutputsBeforeTraining) {
+  // A run cut short after its curve used to leave it beside the previous
+  // run's report. Here the run fails before training (10 images are fewer
+  // than the validation set): the previous run's files are gone, others stay.
+  test::TempDir data;
+  write_fashion_mnist(data.path(), 10, 10);
+  const std::vector<std::string> outputs = {"curve.csv", "lr_finder.svg", "lr_finder.png", "report.json"};
+  std::filesystem::create_directories(data.file("out"));
+  for (const auto& name : outputs) data.write("out/" + name, "the previous run's");
+  data.write("out/notes.txt", "the user's");
+  const auto r =
+      run_cli("demo --no-progress --data-dir " + quoted(data.path()) + " --out-dir " + quoted(data.file("out")));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  for (const auto& name : outputs) EXPECT_FALSE(std::filesystem::exists(data.file("out/" + name))) << name;
+  EXPECT_EQ(test::read_file(data.file("out/notes.txt")), "the user's");
 }
 
 }  // namespace

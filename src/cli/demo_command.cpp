@@ -9,10 +9,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "autolr/auto_fit.h"
 #include "autolr/curve_csv.h"
@@ -26,6 +29,8 @@
 #include "cli/json_output.h"
 #include "cli/number_options.h"
 #include "cli/run_program.h"
+#include "core/json_text.h"
+#include "core/printable.h"
 #include "core/text_file.h"
 #include "demo/fashion_mnist.h"
 
@@ -58,7 +63,25 @@ struct DemoArguments {
   std::vector<std::string> tags;
 };
 
+// The files a run writes in --out-dir.
+constexpr const char* kCurveFile = "curve.csv";
+constexpr const char* kSvgFile = "lr_finder.svg";
+constexpr const char* kPngFile = "lr_finder.png";
+constexpr const char* kReportFile = "report.json";
+
 void check(const DemoArguments& a) {
+  // These go into report.json and the run record, whose JSON must be UTF-8:
+  // refused now rather than shown as U+FFFD (or failing) after the fit.
+  const std::vector<std::pair<const char*, const std::string*>> texts = {{"--data-dir", &a.data_dir},
+                                                                         {"--out-dir", &a.out_dir},
+                                                                         {"--record-dir", &a.record_dir},
+                                                                         {"--run-name", &a.run_name}};
+  for (const auto& [option, value] : texts) {
+    if (!detail::valid_utf8(*value)) bad_option(option, *value, "valid UTF-8 (it goes into the JSON report)");
+  }
+  for (const auto& tag : a.tags) {
+    if (!detail::valid_utf8(tag)) bad_option("--tag", tag, "valid UTF-8 (it goes into the run record)");
+  }
   if (a.device != "cpu" && a.device != "cuda") bad_option("--device", a.device, "cpu or cuda");
   if (a.device == "cuda" && !torch::cuda::is_available())
     bad_option("--device", a.device, "a CUDA device; none is available");
@@ -97,32 +120,78 @@ class EpochPrinter : public Callback {
   const Trainer& trainer_;
 };
 
-// The picture of the range test, and a PNG of it when rsvg-convert is there.
-std::vector<std::string> write_pictures(const fs::path& out, const AutoFitReport& report) {
+// What could not be written, collected so that every output is tried and
+// the results are printed whatever fails: a fit that took minutes is never
+// lost to one file (a full disk, a name taken by a folder).
+class Outputs {
+ public:
+  // Runs `write`, then prints "wrote <path>"; when it throws, keeps why.
+  bool write(const fs::path& path, const std::function<void()>& writer) {
+    try {
+      writer();
+    } catch (const std::exception& e) {
+      failures_.push_back(path.filename().string() + " (" + autolr::detail::for_message(e.what(), 400) + ")");
+      return false;
+    }
+    std::cout << "wrote " << path.string() << '\n';
+    return true;
+  }
+  void failed(const std::string& what) { failures_.push_back(what); }
+  const std::vector<std::string>& failures() const { return failures_; }
+
+ private:
+  std::vector<std::string> failures_;
+};
+
+// Before this run writes anything: a run cut short (killed after its curve,
+// before its report) must not leave its files beside the previous run's, so
+// the folder holds one run's outputs or none. Only files go: a folder of one
+// of these names is nobody's output, and writing there fails later.
+void remove_previous_outputs(const fs::path& out) {
+  for (const char* name : {kCurveFile, kSvgFile, kPngFile, kReportFile}) {
+    std::error_code error;
+    const fs::path path = out / name;
+    const fs::file_status status = fs::symlink_status(path, error);
+    if (!fs::exists(status) || fs::is_directory(status)) continue;
+    if (!fs::remove(path, error) && error) {
+      throw FormatError(
+          fmt::format("--out-dir = {}: cannot remove the previous run's {} ({}), expected a folder "
+                      "this run can write to",
+                      autolr::detail::for_message(out.string()), name, error.message()));
+    }
+  }
+}
+
+// The curve, its picture, and a PNG of it when rsvg-convert is there.
+void write_pictures(const fs::path& out, const AutoFitReport& report, Outputs& outputs) {
   std::vector<Suggestion> marked = report.suggestions;
   marked.push_back(report.descent_start);
-  const fs::path svg = out / "lr_finder.svg";
-  write_svg(svg.string(), report.curve, marked, PlotOptions().title("LR range test, Fashion-MNIST"));
-  write_curve_csv(report.curve, (out / "curve.csv").string());
-  std::vector<std::string> written = {(out / "curve.csv").string(), svg.string()};
+  const fs::path csv = out / kCurveFile;
+  outputs.write(csv, [&] { write_curve_csv(report.curve, csv.string()); });
+  const fs::path svg = out / kSvgFile;
+  const bool have_svg = outputs.write(
+      svg, [&] { write_svg(svg.string(), report.curve, marked, PlotOptions().title("LR range test, Fashion-MNIST")); });
+  if (!have_svg) return;
   // Rendered beside the final name and renamed, so a failed or cut-short
-  // conversion never leaves a broken PNG (or the previous run's) behind.
-  const fs::path png = out / "lr_finder.png";
+  // conversion never leaves a broken PNG behind. Optional: no PNG is no error.
+  const fs::path png = out / kPngFile;
   const fs::path partial = out / fmt::format(".lr_finder.png.{}.tmp", ::getpid());
   const ProgramResult converted = run_program({"rsvg-convert", "-o", partial.string(), svg.string()});
   std::error_code ignored;
   if (converted.succeeded()) {
     fs::rename(partial, png, ignored);
-    if (!ignored) written.push_back(png.string());
+    if (!ignored) std::cout << "wrote " << png.string() << '\n';
   } else {
     fs::remove(partial, ignored);
-    fs::remove(png, ignored);  // the previous run's picture is not this run's
     if (converted.found) std::cerr << "autolr demo: no PNG: " << converted.error << '\n';
   }
-  return written;
 }
 
-nlohmann::ordered_json report_json(const DemoArguments& a, const AutoFitReport& report,
+struct ImageCounts {
+  int64_t train, valid, test;
+};
+
+nlohmann::ordered_json report_json(const DemoArguments& a, const ImageCounts& images, const AutoFitReport& report,
                                    const std::optional<Evaluation>& test, double seconds) {
   nlohmann::ordered_json suggestions = nlohmann::ordered_json::array();
   for (const auto& s : report.suggestions) suggestions.push_back(to_json(s));
@@ -135,11 +204,7 @@ nlohmann::ordered_json report_json(const DemoArguments& a, const AutoFitReport& 
                       {"seconds", e.seconds}});
   }
   nlohmann::ordered_json out = {
-      {"data",
-       {{"directory", a.data_dir},
-        {"train", 60000 - kValidationImages},
-        {"valid", kValidationImages},
-        {"test", 10000}}},
+      {"data", {{"directory", a.data_dir}, {"train", images.train}, {"valid", images.valid}, {"test", images.test}}},
       {"model", a.model},
       {"device", a.device},
       {"seed", a.seed},
@@ -178,6 +243,11 @@ int run_demo(const DemoArguments& a) {
 
   ImageDataset train = read_fashion_mnist(a.data_dir, /*train=*/true);
   const ImageDataset test = read_fashion_mnist(a.data_dir, /*train=*/false);
+  const fs::path out(a.out_dir);
+  fs::create_directories(out);
+  remove_previous_outputs(out);
+  if (!a.record_dir.empty()) fs::create_directories(a.record_dir);  // as --out-dir
+  Outputs outputs;
   const auto normalise = [](const torch::Tensor& images) { return images.sub(kMean).div(kStd); };
   const auto order = torch::randperm(train.images.size(0), torch::kLong);
   const auto valid_rows = order.narrow(0, 0, kValidationImages);
@@ -201,9 +271,6 @@ int run_demo(const DemoArguments& a) {
   trainer.set_metric(accuracy());
   trainer.add_callback(std::make_shared<EpochPrinter>(trainer));
 
-  const fs::path out(a.out_dir);
-  fs::create_directories(out);
-  if (!a.record_dir.empty()) fs::create_directories(a.record_dir);  // as --out-dir
   const AutoFitOptions options =
       AutoFitOptions()
           .method(method_from_string(a.method))
@@ -213,7 +280,7 @@ int run_demo(const DemoArguments& a) {
           .tags(a.tags)
           .before_fit([&](const AutoFitReport& report) {
             std::cout << report.suggestions_text();
-            for (const auto& path : write_pictures(out, report)) std::cout << "wrote " << path << '\n';
+            write_pictures(out, report, outputs);
             if (report.trained || report.group_max_lrs.size() > 0) {
               std::cout << fmt::format("one-cycle fit, {} epochs, max lr {:.4g}\n", a.epochs, report.group_max_lrs[0]);
             }
@@ -229,10 +296,24 @@ int run_demo(const DemoArguments& a) {
   } else {
     std::cout << "no learning rate: not training (see the decision above)\n";
   }
-  const fs::path json = out / "report.json";
-  detail::write_text_file(json.string(), report_json(a, report, test_result, elapsed()).dump(2) + "\n");
-  std::cout << "wrote " << json.string() << '\n';
-  if (!report.record_path.empty()) std::cout << "wrote " << report.record_path << " (autolr report reads it)\n";
+  const fs::path json = out / kReportFile;
+  const ImageCounts images{train_rows.size(0), valid_rows.size(0), test.images.size(0)};
+  outputs.write(json, [&] {
+    detail::write_text_file(json.string(),
+                            detail::json_text(report_json(a, images, report, test_result, elapsed()), 2) + "\n");
+  });
+  if (!report.record_path.empty()) {
+    std::cout << "wrote " << report.record_path << " (autolr report reads it)\n";
+  } else if (!a.record_dir.empty()) {
+    outputs.failed("the run record in " + autolr::detail::for_message(a.record_dir) + " (auto_fit said why above)");
+  }
+  if (!outputs.failures().empty()) {
+    std::cout << std::flush;
+    std::string failures;
+    for (const auto& f : outputs.failures()) failures += (failures.empty() ? "" : "; ") + f;
+    std::cerr << "autolr: demo: the results are above, but not written: " << failures << '\n';
+    return kBadInput;
+  }
   return report.trained ? kSuccess : kNoAnswer;
 }
 
@@ -250,7 +331,8 @@ void add_demo_command(CLI::App& app, int& exit_code) {
   add_number(*cmd, "--batch-size", args->batch_size, "batch size (128)");
   add_number(*cmd, "--seed", args->seed, "random seed: same seed, same numbers (0)");
   cmd->add_option("--data-dir", args->data_dir, "directory of the gzipped IDX files (Debian's dataset-fashion-mnist)");
-  cmd->add_option("--out-dir", args->out_dir, "where the curve CSV, the plot and report.json go (autolr-demo)");
+  cmd->add_option("--out-dir", args->out_dir,
+                  "where the curve CSV, the plot and report.json go, replacing the previous run's (autolr-demo)");
   add_number(*cmd, "--threads", args->threads, "CPU threads; 0 for all cores (0)");
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar");
   cmd->add_option("--record-dir", args->record_dir,

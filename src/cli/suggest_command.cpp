@@ -22,6 +22,7 @@
 #include "cli/number_options.h"
 #include "cli/output_path.h"
 #include "core/check.h"
+#include "core/json_text.h"
 
 namespace autolr::cli {
 namespace {
@@ -134,7 +135,7 @@ int run_suggest(const SuggestArguments& args) {
   if (args.json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& s : suggestions) out.push_back(to_json(s));
-    std::cout << (out.size() == 1 ? out[0] : out).dump(2) << '\n';
+    std::cout << autolr::detail::json_text(out.size() == 1 ? out[0] : out, 2) << '\n';
   } else {
     print_table(args, curve, suggestions);
     if (!args.plot.empty()) std::cout << "plot written to " << args.plot << '\n';

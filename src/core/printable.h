@@ -13,6 +13,9 @@ namespace autolr::detail {
 /// overlong sequence, a surrogate, a code point past U+10FFFF).
 std::size_t utf8_sequence_length(std::string_view text, std::size_t at);
 
+/// Whether all of `text` is valid UTF-8 (JSON's encoding, RFC 8259).
+bool valid_utf8(std::string_view text);
+
 /// The longest quoted value a message shows, in characters.
 inline constexpr std::size_t kMessageValueChars = 80;
 

@@ -15,6 +15,7 @@
 
 #include "autolr/error.h"
 #include "core/atomic_file.h"
+#include "core/json_text.h"
 #include "core/printable.h"
 
 namespace autolr {
@@ -102,23 +103,20 @@ Json epoch_json(const RunRecord::Epoch& e) {
           {"seconds", number(e.seconds)}};
 }
 
-// Invalid UTF-8 in a name or message becomes U+FFFD rather than an exception.
-std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
 // One top-level field per line, the elements of long lists of objects one
 // per line too: a record stays readable with `less` and diffable with `diff`.
 std::string layout(const Json& record) {
   std::string out = "{\n";
   std::size_t left = record.size();
   for (const auto& [key, value] : record.items()) {
-    out += "  " + dump(key) + ": ";
+    out += "  " + detail::json_text(key) + ": ";
     if (value.is_array() && !value.empty() && value.front().is_object()) {
       out += "[\n";
       for (std::size_t i = 0; i < value.size(); ++i)
-        out += "    " + dump(value[i]) + (i + 1 < value.size() ? ",\n" : "\n");
+        out += "    " + detail::json_text(value[i]) + (i + 1 < value.size() ? ",\n" : "\n");
       out += "  ]";
     } else {
-      out += dump(value);
+      out += detail::json_text(value);
     }
     out += --left > 0 ? ",\n" : "\n";
   }
@@ -491,7 +489,7 @@ RunRecord parse_run_record(const std::string& text, const std::string& source) {
     if (const Json* options = o.find("options"); options && !options->is_null()) {
       if (!options->is_object()) o.fail("optimizer.options", "an object of strings", *options);
       for (const auto& [key, value] : options->items()) {
-        r.optimizer_options.emplace_back(key, value.is_string() ? value.get<std::string>() : dump(value));
+        r.optimizer_options.emplace_back(key, value.is_string() ? value.get<std::string>() : detail::json_text(value));
       }
     }
   }

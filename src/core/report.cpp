@@ -14,6 +14,7 @@
 #include "autolr/plot.h"
 #include "core/atomic_file.h"
 #include "core/check.h"
+#include "core/json_text.h"
 #include "core/printable.h"
 #include "core/svg_canvas.h"
 
@@ -757,7 +758,7 @@ std::string render_report_json(const RunCollection& runs, const ReportOptions& o
                     {"sources", options.sources()},
                     {"runs", table},
                     {"skipped", runs.problems}};
-  return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  return detail::json_text(out, 2) + "\n";
 }
 
 std::string render_report(const RunCollection& runs, ReportFormat format, const ReportOptions& options) {

@@ -6,6 +6,7 @@ set(AUTOLR_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/csv_reader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/curve.cpp
   ${CMAKE_CURRENT_LIST_DIR}/curve_csv.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/json_text.cpp
   ${CMAKE_CURRENT_LIST_DIR}/one_cycle_schedule.cpp
   ${CMAKE_CURRENT_LIST_DIR}/plot.cpp
   ${CMAKE_CURRENT_LIST_DIR}/plot_schedule.cpp
