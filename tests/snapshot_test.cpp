@@ -203,6 +203,87 @@ TEST(Snapshot, MissingDirectoryIsRejectedNamingIt) {
       InvalidArgument, "Snapshot: directory = /nonexistent/x, expected an existing directory");
 }
 
+// An optimizer that holds more than the model: a range test run on one
+// layer, with an optimizer over the whole net. Everything the optimizer
+// holds comes back, the parts outside `model` too. (What neither holds, the
+// rest of the net's BatchNorm statistics, autolr cannot know: that is why the
+// model passed must be the one whose forward runs; here the norm is in eval.)
+TEST(Snapshot, TensorsTheOptimizerHoldsOutsideTheModelAreRestoredToo) {
+  for (SnapshotLocation location : {SnapshotLocation::SameDevice, SnapshotLocation::Cpu, SnapshotLocation::Disk}) {
+    test::TempDir dir;
+    TrainingSetup s(OptimizerKind::Adam);
+    s.trainer->fit(1);
+    s.model->norm->eval();
+    const auto before = test::capture(*s.model, *s.optimizer);
+    const auto data = test::classification_batches(4, 16);
+    const LRCurve curve = range_test(
+        *s.model->hidden, *s.optimizer,
+        [&](int64_t step) {
+          const Batch& batch = data[static_cast<std::size_t>(step) % data.size()];
+          s.optimizer->zero_grad();
+          auto loss = test::cross_entropy(s.model->forward(batch.input), batch.target);
+          loss.backward();
+          s.optimizer->step();
+          return loss.detach();
+        },
+        quiet().end_lr(100).snapshot(SnapshotOptions().location(location).directory(dir.path())));
+    EXPECT_GT(curve.size(), 3u);
+    EXPECT_TRUE(test::identical(before, test::capture(*s.model, *s.optimizer)));
+    EXPECT_EQ(files_in(dir.path()), 0u);
+  }
+}
+
+TEST(Snapshot, ATrainerWhoseOptimizerHoldsNoneOfTheModelsParametersIsRefused) {
+  TrainingSetup a(OptimizerKind::Sgd), b(OptimizerKind::Sgd, 1);
+  const auto before_a = test::capture(*a.model, *a.optimizer);
+  const auto before_b = test::capture(*b.model, *b.optimizer);
+  Trainer mixed(a.model, *b.optimizer, test::cross_entropy, batches(test::classification_batches(2, 4)),
+                TrainerOptions().progress(false));
+  const char* message = "Trainer: none of the optimizer's 6 trainable parameters is one of the model's 8 parameters";
+  EXPECT_THROW_WITH(lr_find(mixed, quiet()), InvalidArgument, message);
+  EXPECT_THROW_WITH(mixed.fit(1), InvalidArgument, message);
+  EXPECT_TRUE(test::identical(before_a, test::capture(*a.model, *a.optimizer)));
+  EXPECT_TRUE(test::identical(before_b, test::capture(*b.model, *b.optimizer)));
+}
+
+// The other direction: model parameters that require grad but are in no
+// group (an optimizer over the head only) are not stepped; the test runs,
+// and their gradients come back as they were.
+TEST(Snapshot, ModelParametersInNoGroupAreLeftAloneAndTheirGradientsRestored) {
+  TrainingSetup s(OptimizerKind::Sgd);
+  s.trainer->fit(1);  // every trainable parameter has a gradient now
+  torch::optim::Adam head_only(s.model->head->parameters(), 1e-3);
+  Trainer trainer(s.model, head_only, test::cross_entropy, batches(test::classification_batches(6, 16)),
+                  TrainerOptions().progress(false));
+  const auto hidden = s.model->hidden->weight.detach().clone();
+  const auto before = test::capture(*s.model, head_only);
+  const LRCurve curve = lr_find(trainer, quiet().end_lr(100));
+  EXPECT_GT(curve.size(), 3u);
+  EXPECT_TRUE(test::identical(before, test::capture(*s.model, head_only)));
+  EXPECT_TRUE(torch::equal(hidden, s.model->hidden->weight));
+}
+
+// A user's own optimizer type may keep more than LibTorch's state types say:
+// it is copied through its own save() and load(), and comes back as exactly.
+struct OwnAdam : torch::optim::Adam {
+  using torch::optim::Adam::Adam;
+};
+
+TEST(Snapshot, AnOptimizerOfAnUnknownTypeIsCopiedThroughItsSerialization) {
+  for (SnapshotLocation location : {SnapshotLocation::SameDevice, SnapshotLocation::Disk}) {
+    test::TempDir dir;
+    torch::manual_seed(0);
+    Classifier model;
+    OwnAdam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
+    Trainer trainer(model, optimizer, test::cross_entropy, batches(test::classification_batches(6, 16)),
+                    TrainerOptions().progress(false));
+    trainer.fit(1);
+    const auto before = test::capture(*model, optimizer);
+    lr_find(trainer, quiet().end_lr(100).snapshot(SnapshotOptions().location(location).directory(dir.path())));
+    EXPECT_TRUE(test::identical(before, test::capture(*model, optimizer)));
+  }
+}
+
 struct BadOptions {
   const char* name;
   LRFinderOptions options;

@@ -4,6 +4,14 @@
 /// param group's options, the CPU and CUDA RNG states), and its restoration,
 /// bit for bit. Module::clone() is not used: it fails for modules that are
 /// not Cloneable.
+///
+/// What is copied: the model's parameters and buffers, and every parameter
+/// the optimizer holds, also those outside the model (a range test run on
+/// one layer with an optimizer over the whole net). The optimizer's state
+/// tensors are copied directly for LibTorch's SGD, Adam, AdamW, Adagrad and
+/// RMSprop and autolr's optimizers; any other optimizer type through its own
+/// save() and load(). Buffers outside the model (another module's BatchNorm
+/// statistics) cannot be known: pass the module whose forward runs.
 
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
@@ -20,7 +28,11 @@ namespace autolr {
 enum class SnapshotLocation {
   SameDevice,  ///< copies stay on the model's device (fastest)
   Cpu,         ///< copies in CPU memory (saves GPU memory)
-  Disk,        ///< one file per snapshot, written atomically, verified on load, removed after restore
+  /// One file per snapshot, streamed tensor by tensor (no second copy in
+  /// memory), written atomically, verified on load, removed after restore,
+  /// on SIGINT or SIGTERM, and, if the process was killed, by the next
+  /// snapshot in that directory.
+  Disk,
 };
 
 struct SnapshotOptions {
@@ -31,7 +43,7 @@ struct SnapshotOptions {
 
 class Snapshot {
  public:
-  /// Copies the state now. For Disk, writes `<directory>/autolr-snapshot-<unique>.pt`
+  /// Copies the state now. For Disk, writes `<directory>/autolr-snapshot-<host>-<pid>-<unique>.pt`
   /// through a temporary name and a rename, so two snapshots in one directory
   /// never share or see a half-written file.
   /// Throws InvalidArgument for a directory that does not exist, RestoreError if

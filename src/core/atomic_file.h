@@ -27,6 +27,8 @@ class AtomicFile {
   void commit();
 
   const std::string& path() const { return path_; }
+  /// Where the bytes are until commit().
+  const std::string& temporary() const { return temporary_; }
 
  private:
   void discard() noexcept;

@@ -158,6 +158,7 @@ void Trainer::run(const FitOptions& options, const std::vector<Callback*>& given
     AUTOLR_CHECK_ARGUMENT(*options.accumulation_steps() >= 1, "FitOptions", "accumulation_steps",
                           std::to_string(*options.accumulation_steps()), "at least 1");
   }
+  detail::check_optimizer_trains_model(*model_, optimizer_, kWhere);
   std::vector<Callback*> callbacks;
   if (options.trainer_callbacks()) {
     for (const auto& callback : callbacks_) callbacks.push_back(callback.get());

@@ -4,40 +4,42 @@
 #include <torch/torch.h>
 
 #include <iostream>
+#include <optional>
+#include <type_traits>
 #include <sstream>
+#include <unordered_set>
 
 #include "autolr/error.h"
 #include "core/check.h"
 #include "train/loop/torch_checks.h"
 #include "train/loop/training_flags.h"
+#include "train/range_test/optimizer_state_tensors.h"
 #include "train/range_test/snapshot_file.h"
 
 namespace autolr {
 namespace {
 
-// What is copied, in a fixed order: the order of named_parameters(),
-// named_buffers() and modules(), which a module does not change.
-struct Tensors {
-  std::vector<torch::Tensor> parameters;
-  std::vector<torch::Tensor> gradients;  // undefined where a parameter had none
-  std::vector<torch::Tensor> buffers;
-};
+// Every tensor a range test may train: the model's parameters (in their
+// named order), then those of the optimizer's groups that are not the
+// model's (a learnable temperature in the loss; a test run on one layer of a
+// larger net whose optimizer holds all of it). All are restored.
+std::vector<torch::Tensor> trained_tensors(torch::nn::Module& model, const torch::optim::Optimizer& optimizer) {
+  std::vector<torch::Tensor> tensors = model.parameters();
+  std::unordered_set<const void*> seen;
+  for (const auto& tensor : tensors) seen.insert(tensor.unsafeGetTensorImpl());
+  for (const auto& group : optimizer.param_groups()) {
+    for (const auto& parameter : group.params()) {
+      if (seen.insert(parameter.unsafeGetTensorImpl()).second) tensors.push_back(parameter);
+    }
+  }
+  return tensors;
+}
 
 torch::Tensor copy_to(const torch::Tensor& tensor, SnapshotLocation location) {
   if (!tensor.defined()) return tensor;
   const torch::Tensor source = tensor.detach();
   if (location == SnapshotLocation::SameDevice) return source.clone();
   return source.to(torch::TensorOptions().device(torch::kCPU), /*non_blocking=*/false, /*copy=*/true);
-}
-
-Tensors copy_tensors(torch::nn::Module& model, SnapshotLocation location) {
-  Tensors copy;
-  for (const auto& parameter : model.parameters()) {
-    copy.parameters.push_back(copy_to(parameter, location));
-    copy.gradients.push_back(copy_to(parameter.grad(), location));
-  }
-  for (const auto& buffer : model.buffers()) copy.buffers.push_back(copy_to(buffer, location));
-  return copy;
 }
 
 std::string serialize_optimizer(const torch::optim::Optimizer& optimizer) {
@@ -48,16 +50,56 @@ std::string serialize_optimizer(const torch::optim::Optimizer& optimizer) {
   return bytes.str();
 }
 
-void check_same_shapes(const std::vector<torch::Tensor>& saved, const std::vector<torch::Tensor>& current,
-                       const char* what, const std::string& where) {
-  if (saved.size() != current.size()) {
-    throw RestoreError(fmt::format("{}: the snapshot has {} {}, the model now has {}; nothing was restored", where,
-                                   saved.size(), what, current.size()));
+// LibTorch 1.13 keys an optimizer's state by the address of the parameter's
+// TensorImpl as text (c10::guts::to_string), 2.x by the address itself.
+using StateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+[[maybe_unused]] std::string key_as(void* address, std::string*) {
+  std::ostringstream text;
+  text << address;
+  return text.str();
+}
+[[maybe_unused]] void* key_as(void* address, void**) { return address; }
+StateKey state_key(const torch::Tensor& parameter) {
+  return key_as(parameter.unsafeGetTensorImpl(), static_cast<StateKey*>(nullptr));
+}
+
+// One parameter's optimizer state with its tensors taken out: they are in
+// the snapshot's slots, in visit_state_tensors' order.
+struct StateWithoutTensors {
+  StateKey key;
+  std::unique_ptr<torch::optim::OptimizerParamState> state;
+};
+
+// The states in group order, or nullopt when the optimizer or any state is of
+// a type whose tensors visit_state_tensors does not know.
+std::optional<std::vector<StateWithoutTensors>> states_to_copy(torch::optim::Optimizer& optimizer) {
+  if (!detail::has_known_state(optimizer)) return std::nullopt;
+  std::vector<StateWithoutTensors> states;
+  std::unordered_set<const void*> seen;
+  for (const auto& group : optimizer.param_groups()) {
+    for (const auto& parameter : group.params()) {
+      const auto found = optimizer.state().find(state_key(parameter));
+      if (found == optimizer.state().end() || !seen.insert(parameter.unsafeGetTensorImpl()).second) continue;
+      auto state = found->second->clone();
+      if (!detail::visit_state_tensors(*state, [](torch::Tensor&) {})) return std::nullopt;
+      states.push_back({found->first, std::move(state)});
+    }
   }
-  for (std::size_t i = 0; i < saved.size(); ++i) {
-    if (saved[i].defined() && (saved[i].sizes() != current[i].sizes() || saved[i].dtype() != current[i].dtype())) {
+  if (states.size() != optimizer.state().size()) return std::nullopt;  // a state of no group's parameter
+  return states;
+}
+
+void check_same_shapes(const std::vector<torch::Tensor>& saved, std::size_t first, const std::vector<torch::Tensor>& now,
+                       std::size_t count, const char* what, const std::string& where) {
+  if (now.size() != count) {
+    throw RestoreError(fmt::format("{}: the snapshot has {} {}, the model and optimizer now have {}; nothing was restored",
+                                   where, count, what, now.size()));
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    const torch::Tensor& copy = saved[first + i];
+    if (copy.defined() && (copy.sizes() != now[i].sizes() || copy.dtype() != now[i].dtype())) {
       throw RestoreError(fmt::format("{}: {} {} is {} in the snapshot but {} now; nothing was restored", where, what, i,
-                                     detail::describe(saved[i]), detail::describe(current[i])));
+                                     detail::describe(copy), detail::describe(now[i])));
     }
   }
 }
@@ -72,8 +114,15 @@ struct Snapshot::State {
   torch::optim::Optimizer& optimizer;
   SnapshotOptions options;
 
-  Tensors tensors;              // SameDevice and Cpu
-  std::string optimizer_bytes;  // SameDevice and Cpu: LibTorch's own serialization of the optimizer
+  // Every tensor copied, in this order: the trained tensors, their
+  // gradients, the model's buffers, the optimizer states' tensors. Disk: in
+  // the file instead. `devices`: where each one lived, to put it back there.
+  std::vector<torch::Tensor> slots;
+  std::vector<torch::Device> devices;
+  std::size_t parameters = 0;
+  std::size_t buffers = 0;
+  std::optional<std::vector<StateWithoutTensors>> states;
+  std::string optimizer_bytes;  // when `states` cannot be: LibTorch's own serialization of the optimizer
   // Optimizer::load restores the state but not the groups' options (lr,
   // momentum, ...), so they are kept here; they hold plain values, no tensors.
   std::vector<std::unique_ptr<torch::optim::OptimizerOptions>> group_options;
@@ -82,6 +131,36 @@ struct Snapshot::State {
   std::vector<torch::Tensor> cuda_generators;
 
   std::unique_ptr<detail::SnapshotFile> file;  // Disk
+
+  void keep(const torch::Tensor& tensor) {
+    devices.push_back(tensor.defined() ? tensor.device() : torch::Device(torch::kCPU));
+    if (file) {
+      file->append(tensor);
+    } else {
+      slots.push_back(copy_to(tensor, options.location()));
+    }
+  }
+
+  void take_tensors() {
+    const auto trained = trained_tensors(model, optimizer);
+    parameters = trained.size();
+    for (const auto& parameter : trained) keep(parameter);
+    for (const auto& parameter : trained) keep(parameter.grad());
+    const auto model_buffers = model.buffers();
+    buffers = model_buffers.size();
+    for (const auto& buffer : model_buffers) keep(buffer);
+    states = states_to_copy(optimizer);
+    if (states) {
+      for (auto& copy : *states) {
+        detail::visit_state_tensors(*copy.state, [this](torch::Tensor& tensor) {
+          keep(tensor);
+          tensor = torch::Tensor();  // the clone shared the live tensor
+        });
+      }
+    } else {
+      optimizer_bytes = serialize_optimizer(optimizer);
+    }
+  }
 
   void take_generators() {
     auto cpu = at::detail::getDefaultCPUGenerator();
@@ -110,73 +189,48 @@ struct Snapshot::State {
     }
   }
 
-  void write_file() {
-    torch::serialize::OutputArchive archive;
-    for (std::size_t i = 0; i < tensors.parameters.size(); ++i) {
-      archive.write(fmt::format("p{}", i), tensors.parameters[i]);
-      if (tensors.gradients[i].defined()) archive.write(fmt::format("g{}", i), tensors.gradients[i]);
-    }
-    for (std::size_t i = 0; i < tensors.buffers.size(); ++i) archive.write(fmt::format("b{}", i), tensors.buffers[i]);
-    torch::serialize::OutputArchive optimizer_archive;
-    optimizer.save(optimizer_archive);
-    archive.write("optimizer", optimizer_archive);
-    std::ostringstream stream;
-    archive.save_to(stream);
-    file = std::make_unique<detail::SnapshotFile>(options.directory(), stream.str());
-    tensors = Tensors{};  // the file holds them now
+  // A copy of slot `i` where it lived, or undefined where it was.
+  torch::Tensor copy_back(const std::vector<torch::Tensor>& saved, std::size_t i) const {
+    return saved[i].defined() ? saved[i].to(devices[i], /*non_blocking=*/false, /*copy=*/true) : torch::Tensor();
   }
 
-  // Reads and verifies the file, filling `tensors` and `optimizer_archive`.
-  void read_file(torch::serialize::InputArchive& optimizer_archive) {
-    std::istringstream stream(file->read());
-    torch::serialize::InputArchive archive;
-    archive.load_from(stream);
-    const auto parameters = model.parameters();
-    for (std::size_t i = 0; i < parameters.size(); ++i) {
-      torch::Tensor parameter, gradient;
-      archive.read(fmt::format("p{}", i), parameter);
-      if (!archive.try_read(fmt::format("g{}", i), gradient)) gradient = torch::Tensor();
-      tensors.parameters.push_back(parameter);
-      tensors.gradients.push_back(gradient);
-    }
-    const auto buffers = model.buffers();
-    for (std::size_t i = 0; i < buffers.size(); ++i) {
-      torch::Tensor buffer;
-      archive.read(fmt::format("b{}", i), buffer);
-      tensors.buffers.push_back(buffer);
-    }
-    archive.read("optimizer", optimizer_archive);
-  }
-
-  void put_back(torch::serialize::InputArchive& optimizer_archive) {
+  void put_back(const std::vector<torch::Tensor>& saved, const std::string& bytes) {
     const std::string where = file ? "Snapshot " + file->path() : "Snapshot";
-    const auto parameters = model.parameters();
-    const auto buffers = model.buffers();
-    check_same_shapes(tensors.parameters, parameters, "parameters", where);
-    check_same_shapes(tensors.buffers, buffers, "buffers", where);
+    const auto trained = trained_tensors(model, optimizer);
+    const auto model_buffers = model.buffers();
+    check_same_shapes(saved, 0, trained, parameters, "parameters", where);
+    check_same_shapes(saved, 2 * parameters, model_buffers, buffers, "buffers", where);
 
     torch::NoGradGuard no_grad;
-    for (std::size_t i = 0; i < parameters.size(); ++i) {
-      auto parameter = parameters[i];
-      parameter.detach().copy_(tensors.parameters[i]);
-      const auto& saved_gradient = tensors.gradients[i];
-      if (!saved_gradient.defined()) {
-        parameter.mutable_grad() = torch::Tensor();
-      } else if (parameter.grad().defined() && parameter.grad().sizes() == saved_gradient.sizes()) {
-        parameter.mutable_grad().detach().copy_(saved_gradient);
+    std::size_t slot = 0;
+    for (const auto& parameter : trained) parameter.detach().copy_(saved[slot++]);
+    for (auto parameter : trained) {
+      const torch::Tensor& gradient = saved[slot];
+      if (gradient.defined() && parameter.grad().defined() && parameter.grad().sizes() == gradient.sizes() &&
+          parameter.grad().strides() == gradient.strides()) {
+        parameter.mutable_grad().detach().copy_(gradient);
       } else {
-        parameter.mutable_grad() = saved_gradient.to(parameter.device(), /*non_blocking=*/false, /*copy=*/true);
+        parameter.mutable_grad() = copy_back(saved, slot);
       }
+      ++slot;
     }
-    for (std::size_t i = 0; i < buffers.size(); ++i) {
-      auto buffer = buffers[i];
-      buffer.copy_(tensors.buffers[i]);
-    }
+    for (auto buffer : model_buffers) buffer.copy_(saved[slot++]);
     training.restore();
-    // Load replaces only the states it saved: clear first, so state created
-    // during the range test (e.g. a first momentum buffer) goes away.
+    // Everything goes: a state created during the range test (a first
+    // momentum buffer, say) must not survive it.
     optimizer.state().clear();
-    optimizer.load(optimizer_archive);
+    if (states) {
+      for (const auto& copy : *states) {
+        auto state = copy.state->clone();
+        detail::visit_state_tensors(*state, [&](torch::Tensor& tensor) { tensor = copy_back(saved, slot++); });
+        optimizer.state()[copy.key] = std::move(state);
+      }
+    } else {
+      std::istringstream stream(bytes);
+      torch::serialize::InputArchive archive;
+      archive.load_from(stream);
+      optimizer.load(archive);
+    }
     for (std::size_t g = 0; g < group_options.size(); ++g) {
       optimizer.param_groups()[g].set_options(group_options[g]->clone());
     }
@@ -187,13 +241,13 @@ struct Snapshot::State {
 Snapshot::Snapshot(torch::nn::Module& model, torch::optim::Optimizer& optimizer, SnapshotOptions options)
     : state_(std::make_unique<State>(model, optimizer, std::move(options))) {
   State& s = *state_;
-  s.tensors = copy_tensors(model, s.options.location());
+  if (s.options.location() == SnapshotLocation::Disk) s.file = std::make_unique<detail::SnapshotFile>(s.options.directory());
+  s.take_tensors();
   for (const auto& group : optimizer.param_groups()) s.group_options.push_back(group.options().clone());
   s.take_generators();
-  if (s.options.location() == SnapshotLocation::Disk) {
-    s.write_file();
-  } else {
-    s.optimizer_bytes = serialize_optimizer(optimizer);
+  if (s.file) {
+    s.file->finish(s.optimizer_bytes);
+    s.optimizer_bytes.clear();  // the file holds them now
   }
 }
 
@@ -201,16 +255,13 @@ Snapshot::~Snapshot() = default;
 
 void Snapshot::restore() {
   State& s = *state_;
-  torch::serialize::InputArchive optimizer_archive;
-  if (s.options.location() == SnapshotLocation::Disk) {
-    s.tensors = Tensors{};
-    s.read_file(optimizer_archive);
-  } else {
-    std::istringstream stream(s.optimizer_bytes);
-    optimizer_archive.load_from(stream);
-  }
   try {
-    s.put_back(optimizer_archive);
+    if (s.file) {
+      const detail::SnapshotFile::Contents contents = s.file->read();
+      s.put_back(contents.tensors, contents.bytes);
+    } else {
+      s.put_back(s.slots, s.optimizer_bytes);
+    }
   } catch (const RestoreError&) {
     throw;
   } catch (const std::exception& e) {
@@ -218,7 +269,6 @@ void Snapshot::restore() {
     throw RestoreError(fmt::format("Snapshot: restoring failed half-way ({}); the model may be partly restored{}",
                                    e.what(), s.file ? "; the last good copy is " + s.file->path() : ""));
   }
-  if (s.options.location() == SnapshotLocation::Disk) s.tensors = Tensors{};  // the file still has them
 }
 
 const std::string& Snapshot::file() const {

@@ -1,0 +1,190 @@
+// Snapshot + restore against the physical limit: a plain copy of the same
+// tensors (clone each one, copy_ it back). Models of 1 M, 10 M and 50 M
+// parameters (1024 x 1024 linear layers) with Adam state (one step taken),
+// CPU, one thread. For each location: the median time of the snapshot and of
+// the restore, ms per GB of state copied, the ratio to the plain copy, and
+// the peak memory above the model (measured in a child process of its own).
+// The row "serialized optimizer" is autolr's design before issue 18 (the
+// optimizer state round-tripped through LibTorch's serialization), kept as
+// the fallback for optimizer types autolr does not know.
+//
+//   build/bench/snapshot_bench [repeats]
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "autolr/snapshot.h"
+
+namespace {
+
+struct Setup {
+  torch::nn::Sequential model;
+  std::unique_ptr<torch::optim::Adam> optimizer;
+  double state_gb = 0;  // parameters + gradients + Adam's two moments
+};
+
+Setup make_setup(int layers) {
+  torch::manual_seed(0);
+  Setup s;
+  for (int i = 0; i < layers; ++i) s.model->push_back(torch::nn::Linear(1024, 1024));
+  s.optimizer = std::make_unique<torch::optim::Adam>(s.model->parameters(), 1e-3);
+  s.model->forward(torch::randn({8, 1024})).square().mean().backward();
+  s.optimizer->step();
+  int64_t elements = 0;
+  for (const auto& p : s.model->parameters()) elements += p.numel();
+  s.state_gb = 4.0 * elements * sizeof(float) / 1e9;
+  return s;
+}
+
+double seconds(const std::function<void()>& work) {
+  const auto start = std::chrono::steady_clock::now();
+  work();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+std::vector<torch::Tensor> every_tensor(Setup& s) {
+  std::vector<torch::Tensor> tensors;
+  for (const auto& p : s.model->parameters()) {
+    tensors.push_back(p);
+    tensors.push_back(p.grad());
+  }
+  for (auto& [key, state] : s.optimizer->state()) {
+    auto& adam = static_cast<torch::optim::AdamParamState&>(*state);
+    tensors.push_back(adam.exp_avg());
+    tensors.push_back(adam.exp_avg_sq());
+  }
+  return tensors;
+}
+
+// The kinds of copy timed; each gives a snapshot step and a restore step.
+enum class Kind { PlainCopy, SameDevice, Cpu, Disk, SerializedOptimizer };
+const char* name(Kind kind) {
+  switch (kind) {
+    case Kind::PlainCopy: return "plain copy (the limit)";
+    case Kind::SameDevice: return "Snapshot, SameDevice";
+    case Kind::Cpu: return "Snapshot, Cpu";
+    case Kind::Disk: return "Snapshot, Disk";
+    case Kind::SerializedOptimizer: return "serialized optimizer";
+  }
+  return "";
+}
+
+struct Timing {
+  double snapshot = 0, restore = 0;
+};
+
+Timing time_once(Setup& s, Kind kind, const std::string& directory) {
+  Timing t;
+  if (kind == Kind::PlainCopy || kind == Kind::SerializedOptimizer) {
+    std::vector<torch::Tensor> live = every_tensor(s), copies;
+    std::string bytes;
+    t.snapshot = seconds([&] {
+      const std::size_t plain = kind == Kind::PlainCopy ? live.size() : 2 * s.model->parameters().size();
+      for (std::size_t i = 0; i < plain; ++i) copies.push_back(live[i].clone());
+      if (kind == Kind::SerializedOptimizer) {
+        torch::serialize::OutputArchive archive;
+        s.optimizer->save(archive);
+        std::ostringstream out;
+        archive.save_to(out);
+        bytes = out.str();
+      }
+    });
+    t.restore = seconds([&] {
+      torch::NoGradGuard no_grad;
+      for (std::size_t i = 0; i < copies.size(); ++i) live[i].copy_(copies[i]);
+      if (kind == Kind::SerializedOptimizer) {
+        std::istringstream in(bytes);
+        torch::serialize::InputArchive archive;
+        archive.load_from(in);
+        s.optimizer->state().clear();
+        s.optimizer->load(archive);
+      }
+    });
+    return t;
+  }
+  const auto location = kind == Kind::SameDevice ? autolr::SnapshotLocation::SameDevice
+                        : kind == Kind::Cpu      ? autolr::SnapshotLocation::Cpu
+                                                 : autolr::SnapshotLocation::Disk;
+  std::unique_ptr<autolr::Snapshot> snapshot;
+  t.snapshot = seconds([&] {
+    snapshot = std::make_unique<autolr::Snapshot>(
+        *s.model, *s.optimizer, autolr::SnapshotOptions().location(location).directory(directory));
+  });
+  t.restore = seconds([&] { snapshot->restore(); });
+  return t;
+}
+
+long resident_kb() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+// Peak memory above the model's during one snapshot + restore, in MB, measured
+// in a child process so that one kind's peak does not hide another's.
+double peak_mb(int layers, Kind kind, const std::string& directory) {
+  const pid_t child = fork();
+  if (child == 0) {
+    Setup s = make_setup(layers);
+    const long before = resident_kb();
+    time_once(s, kind, directory);
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const long extra_kb = std::max(0L, usage.ru_maxrss - before);
+    _exit(static_cast<int>(std::min(extra_kb / 1024 / 8, 255L)));  // in units of 8 MB
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return WIFEXITED(status) ? 8.0 * WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int repeats = argc > 1 ? std::atoi(argv[1]) : 5;
+  torch::set_num_threads(1);  // also makes the forks for the memory rows safe
+  const std::string directory = std::filesystem::temp_directory_path().string();
+  std::printf("threads: 1, repeats: %d, disk snapshots in %s\n\n", repeats, directory.c_str());
+  std::printf("| parameters | state | copy | snapshot ms | restore ms | total ms | ms per GB | x plain copy | peak MB |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+  for (int layers : {1, 10, 48}) {
+    Setup s = make_setup(layers);
+    double plain_total = 0;
+    for (Kind kind : {Kind::PlainCopy, Kind::SameDevice, Kind::Cpu, Kind::Disk, Kind::SerializedOptimizer}) {
+      time_once(s, kind, directory);  // warm-up: the allocator, the page cache
+      std::vector<double> snapshots, restores, totals;
+      for (int i = 0; i < repeats; ++i) {
+        const Timing t = time_once(s, kind, directory);
+        snapshots.push_back(t.snapshot);
+        restores.push_back(t.restore);
+        totals.push_back(t.snapshot + t.restore);
+      }
+      const double total = median(totals);
+      if (kind == Kind::PlainCopy) plain_total = total;
+      std::printf("| %.1f M | %.2f GB | %s | %.2f | %.2f | %.2f | %.0f | %.2f | %.0f |\n", layers * 1.049, s.state_gb,
+                  name(kind), 1e3 * median(snapshots), 1e3 * median(restores), 1e3 * total, 1e3 * total / s.state_gb,
+                  total / plain_total, peak_mb(layers, kind, directory));
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
