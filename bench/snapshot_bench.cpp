@@ -1,6 +1,6 @@
 // Snapshot + restore against the physical limit: a plain copy of the same
-// tensors (clone each one, copy_ it back). Models of 1 M, 10 M and 50 M
-// parameters (1024 x 1024 linear layers) with Adam state (one step taken),
+// tensors (clone each one, copy_ it back). The benchmark's MLP and models of
+// 1 M, 10 M and 50 M parameters (1024 x 1024 linear layers) with Adam state (one step taken),
 // CPU, one thread. For each location: the median time of the snapshot and of
 // the restore, ms per GB of state copied, the ratio to the plain copy, and
 // the peak memory above the model (measured in a child process of its own).
@@ -34,18 +34,30 @@ struct Setup {
   torch::nn::Sequential model;
   std::unique_ptr<torch::optim::Adam> optimizer;
   double state_gb = 0;  // parameters + gradients + Adam's two moments
+  int64_t parameters = 0;
 };
 
+// layers == 0: range_test_bench's MLP 784-256-128-10 (where torch-lr-finder's
+// in-memory snapshot + restore took 0.9-1.7 ms, issue 18); else that many
+// 1024 x 1024 layers.
 Setup make_setup(int layers) {
   torch::manual_seed(0);
   Setup s;
+  if (layers == 0) {
+    s.model->push_back(torch::nn::Linear(784, 256));
+    s.model->push_back(torch::nn::ReLU());
+    s.model->push_back(torch::nn::Linear(256, 128));
+    s.model->push_back(torch::nn::ReLU());
+    s.model->push_back(torch::nn::Linear(128, 10));
+  }
   for (int i = 0; i < layers; ++i) s.model->push_back(torch::nn::Linear(1024, 1024));
   s.optimizer = std::make_unique<torch::optim::Adam>(s.model->parameters(), 1e-3);
-  s.model->forward(torch::randn({8, 1024})).square().mean().backward();
+  s.model->forward(torch::randn({8, layers == 0 ? 784 : 1024})).square().mean().backward();
   s.optimizer->step();
   int64_t elements = 0;
   for (const auto& p : s.model->parameters()) elements += p.numel();
   s.state_gb = 4.0 * elements * sizeof(float) / 1e9;
+  s.parameters = elements;
   return s;
 }
 
@@ -163,26 +175,30 @@ int main(int argc, char** argv) {
   const int repeats = argc > 1 ? std::atoi(argv[1]) : 5;
   torch::set_num_threads(1);  // also makes the forks for the memory rows safe
   const std::string directory = std::filesystem::temp_directory_path().string();
-  std::printf("threads: 1, repeats: %d, disk snapshots in %s\n\n", repeats, directory.c_str());
+  std::printf("threads: 1, repeats: %d (interleaved), disk snapshots in %s\n\n", repeats, directory.c_str());
   std::printf("| parameters | state | copy | snapshot ms | restore ms | total ms | ms per GB | x plain copy | peak MB |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
-  for (int layers : {1, 10, 48}) {
+  const std::vector<Kind> kinds = {Kind::PlainCopy, Kind::SameDevice, Kind::Cpu, Kind::Disk, Kind::SerializedOptimizer};
+  for (int layers : {0, 1, 10, 48}) {
     Setup s = make_setup(layers);
-    double plain_total = 0;
-    for (Kind kind : {Kind::PlainCopy, Kind::SameDevice, Kind::Cpu, Kind::Disk, Kind::SerializedOptimizer}) {
-      time_once(s, kind, directory);  // warm-up: the allocator, the page cache
-      std::vector<double> snapshots, restores, totals;
-      for (int i = 0; i < repeats; ++i) {
-        const Timing t = time_once(s, kind, directory);
-        snapshots.push_back(t.snapshot);
-        restores.push_back(t.restore);
-        totals.push_back(t.snapshot + t.restore);
+    // Interleaved, after a warm-up of each: every kind meets the same
+    // allocator and page cache (the first large copy pays page faults).
+    std::vector<std::vector<double>> snapshots(kinds.size()), restores(kinds.size()), totals(kinds.size());
+    for (Kind kind : kinds) time_once(s, kind, directory);
+    for (int i = 0; i < repeats; ++i) {
+      for (std::size_t k = 0; k < kinds.size(); ++k) {
+        const Timing t = time_once(s, kinds[k], directory);
+        snapshots[k].push_back(t.snapshot);
+        restores[k].push_back(t.restore);
+        totals[k].push_back(t.snapshot + t.restore);
       }
-      const double total = median(totals);
-      if (kind == Kind::PlainCopy) plain_total = total;
-      std::printf("| %.1f M | %.2f GB | %s | %.2f | %.2f | %.2f | %.0f | %.2f | %.0f |\n", layers * 1.049, s.state_gb,
-                  name(kind), 1e3 * median(snapshots), 1e3 * median(restores), 1e3 * total, 1e3 * total / s.state_gb,
-                  total / plain_total, peak_mb(layers, kind, directory));
+    }
+    const double plain_total = median(totals[0]);
+    for (std::size_t k = 0; k < kinds.size(); ++k) {
+      const double total = median(totals[k]);
+      std::printf("| %.2f M | %.3f GB | %s | %.2f | %.2f | %.2f | %.0f | %.2f | %.0f |\n", s.parameters / 1e6,
+                  s.state_gb, name(kinds[k]), 1e3 * median(snapshots[k]), 1e3 * median(restores[k]), 1e3 * total,
+                  1e3 * total / s.state_gb, total / plain_total, peak_mb(layers, kinds[k], directory));
       std::fflush(stdout);
     }
   }

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 #include <type_traits>
+#include <typeinfo>
 #include <sstream>
 #include <unordered_set>
 
@@ -87,6 +88,13 @@ std::optional<std::vector<StateWithoutTensors>> states_to_copy(torch::optim::Opt
   }
   if (states.size() != optimizer.state().size()) return std::nullopt;  // a state of no group's parameter
   return states;
+}
+
+// Whether `live` can take `saved`'s bits in place, ending up as a copy of
+// `saved` on `device` would be: the same dtype, shape and strides.
+bool fits(const torch::Tensor& live, const torch::Tensor& saved, const torch::Device& device) {
+  return live.defined() && saved.defined() && live.device() == device && live.dtype() == saved.dtype() &&
+         live.sizes() == saved.sizes() && live.strides() == saved.strides();
 }
 
 void check_same_shapes(const std::vector<torch::Tensor>& saved, std::size_t first, const std::vector<torch::Tensor>& now,
@@ -206,8 +214,7 @@ struct Snapshot::State {
     for (const auto& parameter : trained) parameter.detach().copy_(saved[slot++]);
     for (auto parameter : trained) {
       const torch::Tensor& gradient = saved[slot];
-      if (gradient.defined() && parameter.grad().defined() && parameter.grad().sizes() == gradient.sizes() &&
-          parameter.grad().strides() == gradient.strides()) {
+      if (fits(parameter.grad(), gradient, devices[slot])) {
         parameter.mutable_grad().detach().copy_(gradient);
       } else {
         parameter.mutable_grad() = copy_back(saved, slot);
@@ -217,12 +224,26 @@ struct Snapshot::State {
     for (auto buffer : model_buffers) buffer.copy_(saved[slot++]);
     training.restore();
     // Everything goes: a state created during the range test (a first
-    // momentum buffer, say) must not survive it.
+    // momentum buffer, say) must not survive it. The live state's tensors
+    // are reused where they fit, as a plain copy would: no allocation.
+    auto live_states = std::move(optimizer.state());
     optimizer.state().clear();
     if (states) {
       for (const auto& copy : *states) {
+        std::vector<torch::Tensor> live;
+        const auto found = live_states.find(copy.key);
+        if (found != live_states.end() && typeid(*found->second) == typeid(*copy.state)) {
+          detail::visit_state_tensors(*found->second, [&](torch::Tensor& tensor) { live.push_back(tensor); });
+        }
         auto state = copy.state->clone();
-        detail::visit_state_tensors(*state, [&](torch::Tensor& tensor) { tensor = copy_back(saved, slot++); });
+        std::size_t field = 0;
+        detail::visit_state_tensors(*state, [&](torch::Tensor& tensor) {
+          tensor = field < live.size() && fits(live[field], saved[slot], devices[slot])
+                       ? live[field].copy_(saved[slot])
+                       : copy_back(saved, slot);
+          ++field;
+          ++slot;
+        });
         optimizer.state()[copy.key] = std::move(state);
       }
     } else {
