@@ -34,7 +34,8 @@ int64_t Batch::size() const {
 
 Batch Batch::to(const torch::Device& device) const {
   const auto move = [&](const torch::Tensor& t) {
-    return t.defined() ? t.to(device, /*non_blocking=*/t.is_pinned()) : t;
+    // Already there (every CPU step): no dispatch at all.
+    return t.defined() && t.device() != device ? t.to(device, /*non_blocking=*/t.is_pinned()) : t;
   };
   Batch moved{move(input), move(target), {}};
   for (const auto& [name, tensor] : inputs) moved.inputs.emplace(name, move(tensor));
