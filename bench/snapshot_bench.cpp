@@ -27,8 +27,12 @@
 #include <vector>
 
 #include "autolr/snapshot.h"
+#include "timing.h"
 
 namespace {
+
+using autolr::bench::median;
+using autolr::bench::seconds;
 
 struct Setup {
   torch::nn::Sequential model;
@@ -59,17 +63,6 @@ Setup make_setup(int layers) {
   s.state_gb = 4.0 * elements * sizeof(float) / 1e9;
   s.parameters = elements;
   return s;
-}
-
-double seconds(const std::function<void()>& work) {
-  const auto start = std::chrono::steady_clock::now();
-  work();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
 }
 
 std::vector<torch::Tensor> every_tensor(Setup& s) {
