@@ -9,11 +9,15 @@
 // the fallback for optimizer types autolr does not know.
 //
 //   build/bench/snapshot_bench [repeats]
+//   bench/count_instructions also runs `snapshot_bench --instructions` under
+//   callgrind: the instructions of one snapshot and one restore, in memory
+//   (SameDevice), beside the plain copy's, at each size.
 
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <torch/torch.h>
 #include <unistd.h>
+#include <valgrind/callgrind.h>
 
 #include <algorithm>
 #include <chrono>
@@ -162,9 +166,51 @@ double peak_mb(int layers, Kind kind, const std::string& directory) {
   return WIFEXITED(status) ? 8.0 * WEXITSTATUS(status) : -1;
 }
 
+// Under callgrind: each kind's snapshot and restore as regions
+// "snapshot/<kind>/<parameters>" and "restore/<kind>/<parameters>".
+int count_instructions() {
+  if (!RUNNING_ON_VALGRIND) {
+    std::fprintf(stderr, "snapshot_bench --instructions: run it through bench/count_instructions\n");
+    return 2;
+  }
+  torch::set_num_threads(1);
+  for (int layers : {0, 1, 10, 48}) {
+    Setup s = make_setup(layers);
+    for (Kind kind : {Kind::PlainCopy, Kind::SameDevice}) {
+      time_once(s, kind, "");  // warm-up
+      const std::string size = std::to_string(s.parameters);
+      const std::string kind_name = kind == Kind::PlainCopy ? "plain" : "snapshot";
+      std::vector<torch::Tensor> live = every_tensor(s), copies;
+      std::unique_ptr<autolr::Snapshot> snapshot;
+      CALLGRIND_ZERO_STATS;
+      CALLGRIND_TOGGLE_COLLECT;
+      if (kind == Kind::PlainCopy) {
+        for (const auto& tensor : live) copies.push_back(tensor.clone());
+      } else {
+        snapshot = std::make_unique<autolr::Snapshot>(*s.model, *s.optimizer);
+      }
+      CALLGRIND_TOGGLE_COLLECT;
+      const std::string taken = "copy/" + kind_name + "/" + size;
+      CALLGRIND_DUMP_STATS_AT(taken.c_str());
+      CALLGRIND_TOGGLE_COLLECT;
+      if (kind == Kind::PlainCopy) {
+        torch::NoGradGuard no_grad;
+        for (std::size_t i = 0; i < copies.size(); ++i) live[i].copy_(copies[i]);
+      } else {
+        snapshot->restore();
+      }
+      CALLGRIND_TOGGLE_COLLECT;
+      const std::string restored = "restore/" + kind_name + "/" + size;
+      CALLGRIND_DUMP_STATS_AT(restored.c_str());
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "--instructions") return count_instructions();
   const int repeats = argc > 1 ? std::atoi(argv[1]) : 5;
   torch::set_num_threads(1);  // also makes the forks for the memory rows safe
   const std::string directory = std::filesystem::temp_directory_path().string();
