@@ -5,9 +5,9 @@
 
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <type_traits>
 #include <typeinfo>
-#include <sstream>
 #include <unordered_set>
 
 #include "autolr/error.h"
