@@ -19,7 +19,6 @@ RangeRecording::RangeRecording(const LRFinderOptions& options, std::size_t param
     : options_(options),
       param_groups_(param_groups),
       readback_every_(options.readback_every() > 0 ? options.readback_every() : (device.is_cuda() ? 4 : 1)),
-      on_host_(readback_every_ == 1),
       smoother_(options.smoothing()) {}
 
 void RangeRecording::set_lrs(torch::optim::Optimizer& optimizer) const {
@@ -28,7 +27,7 @@ void RangeRecording::set_lrs(torch::optim::Optimizer& optimizer) const {
 }
 
 void RangeRecording::add_batch_loss(const torch::Tensor& loss) {
-  if (on_host_) {
+  if (on_host()) {
     host_loss_sum_ += loss.item<double>();  // as .to(kFloat64) and a double sum: the same bits
     ++step_batches_;
     return;
@@ -39,7 +38,7 @@ void RangeRecording::add_batch_loss(const torch::Tensor& loss) {
 }
 
 bool RangeRecording::end_step(const std::optional<torch::Tensor>& replacement) {
-  if (on_host_) {
+  if (on_host()) {
     const double loss = replacement ? replacement->item<double>() : host_loss_sum_ / static_cast<double>(step_batches_);
     host_loss_sum_ = 0;
     step_batches_ = 0;

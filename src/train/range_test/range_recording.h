@@ -48,14 +48,14 @@ class RangeRecording {
  private:
   void read_back();
   void record(double loss);
+  // Reading back every step (the CPU's default), the loss is read as a bare
+  // loop reads it, one item() per batch, with no tensor arithmetic around it;
+  // otherwise it stays on the device until the next readback.
+  bool on_host() const { return readback_every_ == 1; }
 
   LRFinderOptions options_;
   std::size_t param_groups_;
   int64_t readback_every_;
-  // Reading back every step (the CPU's default), the loss is read as a bare
-  // loop reads it, one item() per batch, with no tensor arithmetic around it;
-  // otherwise it stays on the device until the next readback.
-  bool on_host_;
   double host_loss_sum_ = 0;
   torch::Tensor step_loss_sum_;
   int64_t step_batches_ = 0;

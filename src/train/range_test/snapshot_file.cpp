@@ -92,6 +92,13 @@ torch::Tensor read_tensor(Reader& in, const std::string& path) {
 
 }  // namespace
 
+// The temporary goes at once (not only with this object), and the error says
+// that nothing has been changed yet.
+RestoreError SnapshotFile::failed_writing(const FormatError& e) {
+  writing_.reset();
+  return RestoreError(fmt::format("Snapshot: {}; the range test did not start", e.what()));
+}
+
 SnapshotFile::SnapshotFile(const std::string& directory_name) {
   const fs::path directory = directory_name.empty() ? fs::temp_directory_path() : fs::path(directory_name);
   std::error_code error;
@@ -103,7 +110,7 @@ SnapshotFile::SnapshotFile(const std::string& directory_name) {
     // The name is unique and the temporary is O_EXCL: two runs never share a file.
     writing_ = std::make_unique<AtomicFile>(path_, 0600);
   } catch (const FormatError& e) {
-    throw RestoreError(fmt::format("Snapshot: {}; the range test did not start", e.what()));
+    throw failed_writing(e);
   }
   cleanup_ = std::make_unique<SignalCleanup>(writing_->temporary());
   write(kMagic, sizeof kMagic - 1);
@@ -120,8 +127,7 @@ void SnapshotFile::write(const void* data, std::size_t size) {
   try {
     writing_->write(static_cast<const char*>(data), size);
   } catch (const FormatError& e) {
-    writing_.reset();
-    throw RestoreError(fmt::format("Snapshot: {}; the range test did not start", e.what()));
+    throw failed_writing(e);
   }
 }
 
@@ -169,8 +175,7 @@ void SnapshotFile::finish(const std::string& bytes) {
   try {
     writing_->commit();
   } catch (const FormatError& e) {
-    writing_.reset();
-    throw RestoreError(fmt::format("Snapshot: {}; the range test did not start", e.what()));
+    throw failed_writing(e);
   }
   writing_.reset();
   cleanup_ = std::make_unique<SignalCleanup>(path_);

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "autolr/error.h"
 #include "core/checksum.h"
 
 namespace autolr::detail {
@@ -54,6 +55,7 @@ class SnapshotFile {
 
  private:
   void write(const void* data, std::size_t size);
+  RestoreError failed_writing(const FormatError& e);
 
   std::string path_;
   std::unique_ptr<AtomicFile> writing_;  // until finish()
