@@ -14,8 +14,6 @@
 namespace autolr::quality {
 namespace {
 
-// As record.cpp: every run starts from the same data order and dropout draws.
-constexpr uint64_t kDataSeed = 7;
 // The reference packages' recommended starting points.
 constexpr double kScheduleFreeAdamWLr = 0.0025;
 constexpr double kScheduleFreeSgdLr = 1.0;
@@ -61,10 +59,10 @@ std::unique_ptr<torch::optim::Optimizer> make_schedule_free_adamw(const Task& ta
 }
 
 // Trains `optimizer` over `run` for the task's budget and scores it on the validation data.
-LrFreeFit fit(const Task& task, TaskRun& run, torch::optim::Optimizer& optimizer, const std::string& method, double lr,
-              const std::vector<Callback*>& callbacks = {}) {
+LrFreeFit fit(const Task& task, int order, TaskRun& run, torch::optim::Optimizer& optimizer, const std::string& method,
+              double lr, const std::vector<Callback*>& callbacks = {}) {
   Trainer trainer = make_trainer(task, run, optimizer);
-  torch::manual_seed(kDataSeed);
+  torch::manual_seed(data_seed(order));
   const auto start = std::chrono::steady_clock::now();
   LrFreeFit result{method, lr, std::nan(""), std::nan(""), 0};
   try {
@@ -89,12 +87,12 @@ const std::vector<std::string>& lr_free_methods() {
   return methods;
 }
 
-std::vector<LrFreeFit> record_lr_free(const Task& task, const std::string& directory) {
+std::vector<LrFreeFit> record_lr_free(const Task& task, const std::string& directory, int order) {
   std::vector<LrFreeFit> fits;
   {
     TaskRun run = task.start();
     auto optimizer = make_schedule_free_adamw(task, run, kScheduleFreeAdamWLr);
-    fits.push_back(fit(task, run, *optimizer, "schedule-free-adamw", kScheduleFreeAdamWLr));
+    fits.push_back(fit(task, order, run, *optimizer, "schedule-free-adamw", kScheduleFreeAdamWLr));
   }
   {
     TaskRun run = task.start();
@@ -102,14 +100,14 @@ std::vector<LrFreeFit> record_lr_free(const Task& task, const std::string& direc
       const auto warmup = static_cast<int64_t>(std::round(kWarmupFraction * static_cast<double>(total_steps(task))));
       optim::ScheduleFreeSGD optimizer(trained_parameters(run),
                                        optim::ScheduleFreeSGDOptions(kScheduleFreeSgdLr).warmup_steps(warmup));
-      fits.push_back(fit(task, run, optimizer, "schedule-free-sgd", kScheduleFreeSgdLr));
+      fits.push_back(fit(task, order, run, optimizer, "schedule-free-sgd", kScheduleFreeSgdLr));
     }
   }
   {
     TaskRun run = task.start();
     optim::Prodigy optimizer(trained_parameters(run), optim::ProdigyOptions(1.0));
     CosineAnnealing cosine(1.0, total_steps(task));
-    fits.push_back(fit(task, run, optimizer, "prodigy", 1.0, {&cosine}));
+    fits.push_back(fit(task, order, run, optimizer, "prodigy", 1.0, {&cosine}));
   }
   {
     // The range test on Schedule-Free itself, autolr's default suggester on its curve.
@@ -118,15 +116,15 @@ std::vector<LrFreeFit> record_lr_free(const Task& task, const std::string& direc
       TaskRun run = task.start();
       auto optimizer = make_schedule_free_adamw(task, run, kScheduleFreeAdamWLr);
       Trainer trainer = make_trainer(task, run, *optimizer);
-      torch::manual_seed(kDataSeed);
+      torch::manual_seed(data_seed(order));
       const Suggestion suggestion = suggest(lr_find(trainer, task.range_test), kDefaultMethod);
       if (suggestion.lr) lr = *suggestion.lr;
     }
     TaskRun run = task.start();
     auto optimizer = make_schedule_free_adamw(task, run, lr);
-    fits.push_back(fit(task, run, *optimizer, "range-test+schedule-free-adamw", lr));
+    fits.push_back(fit(task, order, run, *optimizer, "range-test+schedule-free-adamw", lr));
   }
-  write_lr_free_fits(fits, directory + "/" + task.name + ".lrfree.csv");
+  write_lr_free_fits(fits, directory + "/" + task.name + order_suffix(order) + ".lrfree.csv");
   return fits;
 }
 

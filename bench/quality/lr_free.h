@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lr_free_record.h"
+#include "task_record.h"
 #include "tasks.h"
 
 namespace autolr::quality {
@@ -14,8 +15,8 @@ namespace autolr::quality {
 /// The methods, in the order of the results tables.
 const std::vector<std::string>& lr_free_methods();
 
-/// Trains the task once per method from its initial state and writes
-/// `<directory>/<task>.lrfree.csv`; returns the fits.
-std::vector<LrFreeFit> record_lr_free(const Task& task, const std::string& directory);
+/// Trains the task once per method from its initial state in data order
+/// `order` and writes `<directory>/<task><order_suffix(order)>.lrfree.csv`; returns the fits.
+std::vector<LrFreeFit> record_lr_free(const Task& task, const std::string& directory, int order);
 
 }  // namespace autolr::quality

@@ -2,13 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
 
 #include "autolr/error.h"
 #include "core/text_file.h"
+#include "task_record.h"
 
 namespace autolr::quality {
 namespace {
@@ -56,6 +59,34 @@ std::vector<LrFreeFit> read_lr_free_fits(const std::string& path) {
                              number(fields[4], where)});
   }
   return fits;
+}
+
+std::vector<LrFreeFit> read_lr_free_fits_over_orders(const std::string& directory, const std::string& name,
+                                                     double untrained_loss) {
+  std::vector<LrFreeFit> mean;
+  std::vector<int> counts;
+  for (int order = 1; order <= kDataOrders; ++order) {
+    const std::string path = directory + "/" + name + order_suffix(order) + ".lrfree.csv";
+    if (!std::filesystem::exists(path)) {
+      if (order == 1) return {};
+      continue;
+    }
+    for (LrFreeFit fit : read_lr_free_fits(path)) {
+      const double scored =
+          std::isfinite(fit.valid_loss) && fit.valid_loss <= untrained_loss ? fit.valid_loss : untrained_loss;
+      const auto found = std::find_if(mean.begin(), mean.end(), [&](const LrFreeFit& m) { return m.method == fit.method; });
+      if (found == mean.end()) {
+        fit.valid_loss = scored;
+        mean.push_back(fit);
+        counts.push_back(1);
+      } else {
+        found->valid_loss += scored;
+        counts[static_cast<std::size_t>(found - mean.begin())] += 1;
+      }
+    }
+  }
+  for (std::size_t m = 0; m < mean.size(); ++m) mean[m].valid_loss /= counts[m];
+  return mean;
 }
 
 }  // namespace autolr::quality

@@ -20,5 +20,11 @@ struct LrFreeFit {
 void write_lr_free_fits(const std::vector<LrFreeFit>& fits, const std::string& path);
 /// Throws FormatError naming the path and line for a missing file or a malformed line.
 std::vector<LrFreeFit> read_lr_free_fits(const std::string& path);
+/// Every recorded data order's `<directory>/<name><order_suffix>.lrfree.csv`,
+/// each method's valid_loss the mean over the orders of the loss as the grid
+/// scores it (no more than `untrained_loss`: a fit that blew up is worth no
+/// training); lr and metric are order 1's. Empty when order 1 was not recorded.
+std::vector<LrFreeFit> read_lr_free_fits_over_orders(const std::string& directory, const std::string& name,
+                                                     double untrained_loss);
 
 }  // namespace autolr::quality

@@ -3,9 +3,13 @@
 // suggester on all of them and writes results.md and regret.svg.
 //
 //   build/bench/quality_bench [--data DIR] [--out DIR] [--rerecord] [--only NAME]...
+//                             [--orders N] [--record-only]
 //
-// Recording all 33 tasks takes about 12 minutes on 2 cores, their fits with
-// the learning-rate-free optimizers about 4 more; scoring, a second.
+// Every task is recorded in kDataOrders data orders (--orders: fewer, for a
+// quick look); a grid is scored by the mean over the orders it has. One order
+// of the first corpus's 33 tasks takes about 12 minutes on one core, their
+// fits with the learning-rate-free optimizers about 4 more; the second
+// corpus's costs are in results.md. Scoring takes a second.
 
 #include <torch/torch.h>
 
@@ -17,6 +21,7 @@
 
 #include "autolr/error.h"
 #include "core/text_file.h"
+#include "design_table.h"
 #include "lr_free.h"
 #include "lr_free_score.h"
 #include "record.h"
@@ -29,6 +34,9 @@ struct Arguments {
   std::string data = AUTOLR_QUALITY_DIR "/data";
   std::string out = AUTOLR_QUALITY_DIR;
   bool rerecord = false;
+  bool record_only = false;
+  bool design_table = false;
+  int orders = autolr::quality::kDataOrders;
   std::vector<std::string> only;
 };
 
@@ -43,11 +51,22 @@ Arguments parse(int argc, char** argv) {
       a.out = argv[++i];
     } else if (arg == "--only" && has_value) {
       a.only.push_back(argv[++i]);
+    } else if (arg == "--orders" && has_value) {
+      const std::string value = argv[++i];
+      a.orders = value.size() == 1 && value[0] >= '1' && value[0] <= '0' + autolr::quality::kDataOrders ? value[0] - '0' : 0;
+      if (a.orders == 0)
+        throw autolr::InvalidArgument("quality_bench: --orders '" + value + "': expected 1 to " +
+                                      std::to_string(autolr::quality::kDataOrders));
     } else if (arg == "--rerecord") {
       a.rerecord = true;
+    } else if (arg == "--record-only") {
+      a.record_only = true;
+    } else if (arg == "--design-table") {
+      a.design_table = true;
     } else {
       throw autolr::InvalidArgument("quality_bench: unknown argument '" + arg +
-                                    "'; expected --data DIR, --out DIR, --rerecord, --only NAME");
+                                    "'; expected --data DIR, --out DIR, --rerecord, --only NAME, --orders N, "
+                                    "--record-only, --design-table");
     }
   }
   return a;
@@ -65,35 +84,43 @@ int main(int argc, char** argv) try {
   torch::set_num_threads(1);  // the same floating-point results on every machine size
   fs::create_directories(args.data);
 
-  std::vector<std::string> names;
-  for (const autolr::quality::Task& task : autolr::quality::all_tasks()) {
-    names.push_back(task.name);
-    const bool recorded = fs::exists(args.data + "/" + task.name + ".grid.csv");
-    if (!wanted(args, task.name) || (recorded && !args.rerecord)) continue;
-    std::fprintf(stderr, "recording %s\n", task.name.c_str());
-    autolr::quality::record_task(task, args.data);
+  const std::vector<autolr::quality::Task> all = autolr::quality::all_tasks();
+  // Order by order, so that a run cut short leaves whole orders behind. The
+  // design table reads what is recorded and records nothing.
+  for (int order = 1; order <= (args.design_table ? 0 : args.orders); ++order) {
+    for (const autolr::quality::Task& task : all) {
+      const std::string stem = args.data + "/" + task.name + autolr::quality::order_suffix(order);
+      if (!wanted(args, task.name)) continue;
+      if (args.rerecord || !fs::exists(stem + ".grid.csv")) {
+        std::fprintf(stderr, "recording %s, data order %d\n", task.name.c_str(), order);
+        autolr::quality::record_task(task, args.data, order);
+      }
+      if (args.rerecord || !fs::exists(stem + ".lrfree.csv")) {
+        std::fprintf(stderr, "recording %s with the LR-free optimizers, data order %d\n", task.name.c_str(), order);
+        autolr::quality::record_lr_free(task, args.data, order);
+      }
+    }
   }
-  for (const autolr::quality::Task& task : autolr::quality::all_tasks()) {
-    const bool recorded = fs::exists(args.data + "/" + task.name + ".lrfree.csv");
-    if (!wanted(args, task.name) || (recorded && !args.rerecord)) continue;
-    std::fprintf(stderr, "recording %s with the LR-free optimizers\n", task.name.c_str());
-    autolr::quality::record_lr_free(task, args.data);
-  }
+  if (args.record_only) return 0;
 
   std::vector<autolr::quality::RecordedTask> tasks;
-  for (const std::string& name : names)
-    if (fs::exists(args.data + "/" + name + ".grid.csv"))
-      tasks.push_back(autolr::quality::read_recorded_task(args.data, name));
+  for (const autolr::quality::Task& task : all) {
+    if (!fs::exists(args.data + "/" + task.name + ".grid.csv")) continue;
+    tasks.push_back(autolr::quality::read_recorded_task(args.data, task.name));
+    tasks.back().fit = autolr::quality::fit_facts(task);
+  }
+  if (args.design_table) {
+    std::fputs(autolr::quality::design_table_csv(tasks).c_str(), stdout);
+    return 0;
+  }
   std::vector<autolr::Method> methods = autolr::all_methods();
   std::vector<std::vector<autolr::quality::Score>> scores;
   for (const auto& task : tasks) scores.push_back(autolr::quality::score_task(task, methods));
 
   std::vector<std::vector<autolr::quality::LrFreeFit>> lr_free;
-  for (const auto& task : tasks) {
-    const std::string file = args.data + "/" + task.record.name + ".lrfree.csv";
-    lr_free.push_back(fs::exists(file) ? autolr::quality::read_lr_free_fits(file)
-                                       : std::vector<autolr::quality::LrFreeFit>{});
-  }
+  for (const auto& task : tasks)
+    lr_free.push_back(autolr::quality::read_lr_free_fits_over_orders(args.data, task.record.name,
+                                                                     task.record.initial_valid_loss));
   const std::string markdown =
       autolr::quality::results_markdown(tasks, scores, methods) +
       autolr::quality::lr_free_markdown(tasks, lr_free, scores, autolr::quality::lr_free_methods());

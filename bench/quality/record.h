@@ -1,6 +1,6 @@
 #pragma once
-// Recording one task: its range-test curve and its grid of one-cycle fits,
-// every one from the task's initial state with the same data order.
+// Recording one task in one data order: its range-test curve and its grid of
+// one-cycle fits, every one from the task's initial state with that order.
 
 #include <string>
 
@@ -9,7 +9,7 @@
 
 namespace autolr::quality {
 
-/// Writes `<directory>/<task>.curve.csv` and `<directory>/<task>.grid.csv`; returns the record.
-TaskRecord record_task(const Task& task, const std::string& directory);
+/// Writes `<directory>/<task><order_suffix(order)>.curve.csv` and `.grid.csv`; returns the record.
+TaskRecord record_task(const Task& task, const std::string& directory, int order);
 
 }  // namespace autolr::quality

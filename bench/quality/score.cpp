@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
 #include "autolr/curve_csv.h"
+#include "autolr/error.h"
 #include "core/svg_canvas.h"
 
 namespace autolr::quality {
@@ -43,10 +45,33 @@ std::vector<Summary> summarize_where(const std::vector<RecordedTask>& tasks,
 }  // namespace
 
 RecordedTask read_recorded_task(const std::string& directory, const std::string& name) {
-  RecordedTask task{read_task_record(directory + "/" + name + ".grid.csv"),
-                    read_curve_csv(directory + "/" + name + ".curve.csv")};
-  task.curve.set_planned_steps(std::max(task.record.planned_steps, task.curve.size()));
-  task.curve.set_stop_reason(stop_reason_from_string(task.record.stop_reason));
+  RecordedTask task;
+  std::vector<double> sums;
+  for (int order = 1; order <= kDataOrders; ++order) {
+    const std::string stem = directory + "/" + name + order_suffix(order);
+    if (order > 1 && !std::filesystem::exists(stem + ".grid.csv")) continue;
+    const TaskRecord record = read_task_record(stem + ".grid.csv");
+    LRCurve curve = read_curve_csv(stem + ".curve.csv");
+    curve.set_planned_steps(std::max(record.planned_steps, curve.size()));
+    curve.set_stop_reason(stop_reason_from_string(record.stop_reason));
+    if (order == 1) {
+      task.record = record;
+      task.curve = curve;
+      sums.assign(record.grid.size(), 0.0);
+    } else if (record.grid.size() != sums.size()) {
+      throw FormatError(fmt::format("{}.grid.csv: {} fits, order 1 has {}", stem, record.grid.size(), sums.size()));
+    } else {
+      task.orders += 1;
+    }
+    task.curves.push_back(curve);
+    for (std::size_t k = 0; k < sums.size(); ++k) {
+      if (record.grid[k].max_lr != task.record.grid[k].max_lr)
+        throw FormatError(fmt::format("{}.grid.csv: fit {} at max_lr {}, order 1's at {}", stem, k + 1,
+                                      record.grid[k].max_lr, task.record.grid[k].max_lr));
+      sums[k] += scored_loss(record, record.grid[k]);
+    }
+  }
+  for (std::size_t k = 0; k < sums.size(); ++k) task.record.grid[k].valid_loss = sums[k] / task.orders;
   return task;
 }
 
@@ -73,12 +98,16 @@ double best_loss(const TaskRecord& record) {
   return best;
 }
 
-std::vector<Score> score_task(const RecordedTask& task, const std::vector<Method>& methods) {
+bool design_may_read(const RecordedTask& task) { return task.record.half != "second-held-out"; }
+
+std::vector<Score> score_task(const RecordedTask& task, const std::vector<Method>& methods,
+                              const AutoSuggestOptions& options) {
   std::vector<Score> out;
   const double best = best_loss(task.record);
+  const SuggestOptions suggest_options = SuggestOptions().auto_rule(AutoSuggestOptions(options).fit(task.fit));
   for (Method method : methods) {
-    const Suggestion s = suggest(task.curve, method);
-    Score score{method, s.lr, std::nan(""), !s.warnings.empty()};
+    const Suggestion s = suggest(task.curve, method, suggest_options);
+    Score score{method, s.lr, std::nan(""), !s.warnings.empty(), s.confidence};
     if (s.lr) score.regret = loss_at(task.record, *s.lr) / best;
     out.push_back(score);
   }

@@ -14,11 +14,18 @@
 namespace autolr::quality {
 
 struct RecordedTask {
+  /// The grid averaged over the recorded data orders: each fit's scored
+  /// loss (scored_loss) is the mean of the orders' scored losses.
   TaskRecord record;
-  LRCurve curve;
+  LRCurve curve;              ///< the range test of data order 1, the one scored
+  std::vector<LRCurve> curves;  ///< every recorded order's range test, order 1 first
+  int orders = 1;             ///< how many data orders the grid averages
+  FitFacts fit;               ///< what auto_fit would tell Method::Auto about the task's fit
 };
 
-/// Reads `<directory>/<name>.grid.csv` and `<directory>/<name>.curve.csv`.
+/// Reads `<directory>/<name>.grid.csv` and `.curve.csv`, and those of the
+/// other data orders where they were recorded (order_suffix). Throws
+/// FormatError when an order's grid does not match order 1's LRs.
 RecordedTask read_recorded_task(const std::string& directory, const std::string& name);
 
 /// A fit's loss as scored: non-finite or above the untrained model's loss
@@ -35,10 +42,15 @@ struct Score {
   std::optional<double> lr;  ///< none when the method gave no answer
   double regret = 0;         ///< loss_at(lr) / best_loss; NaN without an answer
   bool warned = false;       ///< the suggestion carried a warning
+  std::optional<double> confidence;  ///< Auto's
 };
 
-/// Every method's suggestion and regret on one task.
-std::vector<Score> score_task(const RecordedTask& task, const std::vector<Method>& methods);
+/// Every method's suggestion and regret on one task; Auto is told task.fit
+/// with `options`' other settings.
+std::vector<Score> score_task(const RecordedTask& task, const std::vector<Method>& methods,
+                              const AutoSuggestOptions& options = {});
+/// Whether a task's half is one the design may read (all but second-held-out).
+bool design_may_read(const RecordedTask& task);
 
 struct Summary {
   Method method;

@@ -27,6 +27,10 @@ double parse_number(const std::string& text, const std::string& where) {
 
 }  // namespace
 
+uint64_t data_seed(int order) { return 6 + static_cast<uint64_t>(order); }
+
+std::string order_suffix(int order) { return order == 1 ? "" : fmt::format(".order{}", order); }
+
 void write_task_record(const TaskRecord& record, const std::string& path) {
   std::string text;
   text += fmt::format("# name: {}\n# half: {}\n# description: {}\n# metric: {}\n", record.name, record.half,

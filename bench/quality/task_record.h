@@ -3,10 +3,20 @@
 // grid of one-cycle fits. Plain values, no LibTorch, so scoring is cheap.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace autolr::quality {
+
+/// Every task is recorded in this many data orders (the shuffling and the
+/// dropout draws); its grid is scored by the mean over the orders.
+inline constexpr int kDataOrders = 3;
+/// The seed set before every run of data order `order` (1-based): 7, 8, 9;
+/// order 1 is the order of the first recordings.
+uint64_t data_seed(int order);
+/// What a file name of data order `order` carries: "" for order 1, ".order2", ...
+std::string order_suffix(int order);
 
 struct GridFit {
   double max_lr = 0;

@@ -20,6 +20,16 @@ namespace autolr {
 
 struct AutoFitReport;
 
+/// What auto_fit does when Method::Auto's confidence on the range test is
+/// below AutoSuggestOptions::min_confidence (chosen on bench/quality).
+enum class LowConfidencePolicy {
+  /// Run the range test again in another data order and read the mean of the
+  /// two curves; if that is still not clear, do not train (report.trained false).
+  CombineSecondRangeTest,
+  /// Do not train; the report says why.
+  Refuse,
+};
+
 struct AutoFitOptions {
   AUTOLR_ARG(LRFinderOptions, range_test) = {};
   /// The suggester whose answer becomes the max LR; every method is reported.
@@ -27,6 +37,10 @@ struct AutoFitOptions {
   /// regret beat every fastai method's (bench/quality/results.md).
   AUTOLR_ARG(Method, method) = kDefaultMethod;
   AUTOLR_ARG(SuggestOptions, suggest) = {};
+  /// Tell Method::Auto the optimizer's family and the fit's steps
+  /// (fit_facts()); facts set in suggest().auto_rule().fit() win.
+  AUTOLR_ARG(bool, use_fit_facts) = true;
+  AUTOLR_ARG(LowConfidencePolicy, low_confidence) = LowConfidencePolicy::CombineSecondRangeTest;
   /// The schedule; its max_lr is replaced by the suggestion. PyTorch's
   /// defaults unless set (OneCycleOptions::fastai(...) for fastai's).
   AUTOLR_ARG(OneCycleOptions, one_cycle) = OneCycleOptions(1.0);
@@ -60,7 +74,13 @@ struct AutoFitOptions {
 };
 
 struct AutoFitReport {
+  /// The curve the suggestions read: the range test, or the mean of two
+  /// (LowConfidencePolicy::CombineSecondRangeTest).
   LRCurve curve;
+  /// Each range test that ran, in order: one, or two when the first was not clear.
+  std::vector<LRCurve> range_tests;
+  FitFacts fit;                         ///< what Method::Auto was told
+
   std::vector<Suggestion> suggestions;  ///< every method, all_methods() order
   Suggestion chosen;                    ///< the configured method's answer
   Suggestion descent_start;             ///< the suggested lower end of a slice(lo, hi)
@@ -78,6 +98,14 @@ struct AutoFitReport {
   /// All of it: suggestions_text(), the schedule and the epochs.
   std::string text() const;
 };
+
+/// The family of `optimizer` as Method::Auto knows them, by exact type (an
+/// SGD with momentum 0 in every group is SgdNoMomentum); none for another type.
+std::optional<OptimizerFamily> optimizer_family(const torch::optim::Optimizer& optimizer);
+/// What auto_fit tells Method::Auto: the optimizer's family and the optimizer
+/// steps of a fit of `epochs` with `schedule` (its total_steps, else epochs x
+/// the training data's batches / accumulation, unset when unknown).
+FitFacts fit_facts(Trainer& trainer, int64_t epochs, const OneCycleOptions& schedule);
 
 /// max LR of each of `groups` groups, geometric from hi/ratio to hi (fastai's even_mults).
 /// Throws InvalidArgument for hi <= 0, ratio < 1 or groups < 1.

@@ -102,4 +102,12 @@ class LRCurve {
   std::vector<std::vector<double>> group_lrs_;
 };
 
+/// Two range tests of the same schedule in other data orders, read as one:
+/// the mean raw loss at each step both reached (smoothed anew with EMA beta
+/// 0.98), the first curve's LRs, and the stop reason of the one that stopped
+/// first. Averaging halves the noise's variance where a single noisy curve
+/// cannot be read. Throws InvalidArgument when either is empty or their LRs
+/// differ at a common step (not the same schedule).
+LRCurve combine_curves(const LRCurve& first, const LRCurve& second);
+
 }  // namespace autolr

@@ -15,6 +15,7 @@
 /// No suggester throws on a curve it cannot read: it returns no LR and says why.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,8 @@ enum class WarningKind {
   /// NaN/inf losses with finite ones after them, read as bad batches: left
   /// out, the points after them kept (a non-finite tail is a divergence).
   NonFiniteLeftOut,
+  /// Auto: the curve answers less clearly than AutoSuggestOptions::min_confidence; no LR.
+  LowConfidence,
 };
 std::string to_string(WarningKind kind);
 
@@ -116,13 +119,48 @@ struct SlideForumOptions {
   AUTOLR_ARG(double, adjust_value) = 1.0;
 };
 
-/// Method::Auto's two knobs; the defaults were chosen on bench/quality's design half.
+/// The optimizer of the fit, as far as it moves where in the curve's valley
+/// the best one-cycle max LR lies (bench/quality: SGD's lies closer to the
+/// blow-up than Adam's).
+enum class OptimizerFamily {
+  Sgd,            ///< SGD with momentum (Nesterov too)
+  SgdNoMomentum,  ///< SGD without momentum
+  Adam,
+  AdamW,
+  RMSprop,
+  Adagrad,
+};
+/// "sgd", "sgd-nomomentum", "adam", "adamw", "rmsprop", "adagrad".
+std::string to_string(OptimizerFamily family);
+/// Throws InvalidArgument naming `optimizer`, its value and the valid names.
+OptimizerFamily optimizer_family_from_string(const std::string& name);
+/// "sgd, sgd-nomomentum, ...": every family's name, for messages and help texts.
+std::string optimizer_family_names();
+
+/// What the fit knows that a curve cannot tell, for Method::Auto; each is
+/// optional (auto_fit fills both in, the CLI takes --optimizer and --fit-steps).
+struct FitFacts {
+  AUTOLR_ARG(std::optional<OptimizerFamily>, optimizer);
+  /// The optimizer steps the one-cycle fit will take (epochs x batches).
+  AUTOLR_ARG(std::optional<int64_t>, fit_steps);
+};
+
+/// Method::Auto's knobs; the defaults were chosen on bench/quality's design part.
 struct AutoSuggestOptions {
   /// Half-width of the smoothing window, in decades of LR.
   AUTOLR_ARG(double, window_decades) = 0.25;
-  /// How far below the blow-up the answer is, in decades.
-  AUTOLR_ARG(double, decades_below_blowup) = 1.0;
+  /// How far below the blow-up the answer is, in decades. Unset: from the
+  /// fit's facts (auto_decades_below_blowup).
+  AUTOLR_ARG(std::optional<double>, decades_below_blowup);
+  AUTOLR_ARG(FitFacts, fit) = {};
+  /// Below this confidence Auto gives no answer (WarningKind::LowConfidence):
+  /// a curve that clear is read no better than a guess (bench/quality's
+  /// regret by confidence). 0: always answer.
+  AUTOLR_ARG(double, min_confidence) = 0.1;
 };
+
+/// How far below the blow-up Auto answers for a fit with these facts.
+double auto_decades_below_blowup(const FitFacts& fit);
 
 /// Which loss series a suggester reads.
 enum class LossSeries {

@@ -37,6 +37,8 @@ struct SuggestArguments {
   std::optional<int64_t> skip_end;
   std::optional<int64_t> num_iter;
   std::optional<std::string> loss_column;
+  std::optional<std::string> optimizer;
+  std::optional<int64_t> fit_steps;
   bool json = false;
   std::string plot;
 };
@@ -91,6 +93,19 @@ SuggestOptions options_from(const SuggestArguments& args, const LRCurve& curve, 
   } else if (args.loss_column) {
     options.loss_series(LossSeries::Raw);
   }
+  FitFacts fit;
+  if (args.optimizer) {
+    try {
+      fit.optimizer(optimizer_family_from_string(*args.optimizer));
+    } catch (const InvalidArgument&) {
+      bad_option("--optimizer", *args.optimizer, "one of " + optimizer_family_names());
+    }
+  }
+  if (args.fit_steps) {
+    if (*args.fit_steps < 1) bad_option("--fit-steps", std::to_string(*args.fit_steps), "at least 1");
+    fit.fit_steps(*args.fit_steps);
+  }
+  options.auto_rule().fit(fit);
   return options;
 }
 
@@ -164,6 +179,10 @@ void add_suggest_command(CLI::App& app, int& exit_code) {
   add_number(*cmd, "--num-iter", args->num_iter,
              "steps the range test planned, if it stopped early (fastai skips num_iter/10 at the start)");
   cmd->add_option("--loss-column", args->loss_column, "loss|smooth_loss (default: smooth_loss when present)");
+  cmd->add_option("--optimizer", args->optimizer,
+                  "auto: the fit's optimizer, " + optimizer_family_names() + " (where the best LR lies below the "
+                  "blow-up depends on it)");
+  add_number(*cmd, "--fit-steps", args->fit_steps, "auto: the optimizer steps of the planned fit");
   cmd->add_flag("--json", args->json, "print JSON: one object per method, a list when several");
   cmd->add_option("--plot", args->plot, "write an SVG of the curve, the suggestions and the slide window");
   cmd->callback([args, &exit_code] { exit_code = run_suggest(*args); });

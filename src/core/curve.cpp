@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -109,6 +110,25 @@ void LRCurve::set_planned_steps(std::size_t steps) {
   AUTOLR_CHECK_ARGUMENT(steps >= size(), kWhere, "planned_steps", std::to_string(steps),
                         fmt::format("at least the {} recorded steps", size()));
   planned_steps_ = steps;
+}
+
+LRCurve combine_curves(const LRCurve& first, const LRCurve& second) {
+  AUTOLR_CHECK_ARGUMENT(!first.empty(), "combine_curves", "first", "an empty curve", "a recorded range test");
+  AUTOLR_CHECK_ARGUMENT(!second.empty(), "combine_curves", "second", "an empty curve", "a recorded range test");
+  const std::size_t n = std::min(first.size(), second.size());
+  std::vector<double> lrs(first.lrs().begin(), first.lrs().begin() + static_cast<std::ptrdiff_t>(n)), losses(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double a = first.lrs()[i], b = second.lrs()[i];
+    AUTOLR_CHECK_ARGUMENT(std::abs(a - b) <= 1e-9 * a, "combine_curves", fmt::format("second.lrs[{}]", i),
+                          detail::format_double(b), fmt::format("the first curve's lr at that step, {}",
+                                                                detail::format_double(a)));
+    losses[i] = 0.5 * (first.losses()[i] + second.losses()[i]);
+  }
+  LRCurve combined(std::move(lrs), std::move(losses));
+  combined.set_stop_reason(first.size() <= second.size() ? first.stop_reason() : second.stop_reason());
+  const auto planned = std::max(first.planned_steps().value_or(0), second.planned_steps().value_or(0));
+  if (planned >= n) combined.set_planned_steps(planned);
+  return combined;
 }
 
 }  // namespace autolr

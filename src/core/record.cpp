@@ -260,11 +260,11 @@ Enum parse_name(const Fields& f, const Json& value, const std::string& field, Pa
 }
 
 WarningKind warning_kind_from_string(const std::string& text) {
-  for (int k = 0; k <= static_cast<int>(WarningKind::NonFiniteLeftOut); ++k) {
+  for (int k = 0; k <= static_cast<int>(WarningKind::LowConfidence); ++k) {
     if (to_string(static_cast<WarningKind>(k)) == text) return static_cast<WarningKind>(k);
   }
   std::string known;
-  for (int k = 0; k <= static_cast<int>(WarningKind::NonFiniteLeftOut); ++k) {
+  for (int k = 0; k <= static_cast<int>(WarningKind::LowConfidence); ++k) {
     known += (k ? ", " : "") + to_string(static_cast<WarningKind>(k));
   }
   throw InvalidArgument(fmt::format("unknown warning kind \"{}\" (known: {})", for_message(text), known));

@@ -18,6 +18,7 @@ set(AUTOLR_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/suggest/auto.cpp
   ${CMAKE_CURRENT_LIST_DIR}/suggest/curve_checks.cpp
   ${CMAKE_CURRENT_LIST_DIR}/suggest/descent_start.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/suggest/fit_facts.cpp
   ${CMAKE_CURRENT_LIST_DIR}/suggest/minimum.cpp
   ${CMAKE_CURRENT_LIST_DIR}/suggest/slide.cpp
   ${CMAKE_CURRENT_LIST_DIR}/suggest/steep.cpp

@@ -5,11 +5,16 @@
 //     window means the same thing whatever num_iter was;
 //  2. find where the smoothed loss climbs back above its starting level after
 //     its lowest point: the blow-up, where every gain of the descent is lost;
-//  3. answer decades_below_blowup (1) decade below it.
+//  3. answer some decades below it: how many depends on what the fit knows
+//     (auto_decades_below_blowup), one without any facts.
 // The blow-up is a sharper landmark than the minimum, whose position on a flat
 // valley floor is a matter of noise. A curve that never climbs back (the
 // range ended too early) gets the range's last LR, a lower bound, and half
-// the confidence.
+// the confidence. An answer among the curve's first points has confidence 0:
+// the curve did not show a descent before it. Below min_confidence there is
+// no answer (a LowConfidence warning), so nobody trains with a guess.
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -20,6 +25,15 @@
 
 namespace autolr {
 namespace {
+
+// An answer among these first points is not read from a descent.
+constexpr std::size_t kFirstPoints = 5;
+
+void check_fit_facts(const char* where, const FitFacts& fit) {
+  if (const auto steps = fit.fit_steps()) {
+    AUTOLR_CHECK_ARGUMENT(*steps >= 1, where, "fit_steps", std::to_string(*steps), "at least 1");
+  }
+}
 
 // Mean of the values whose x lies within +-half_width of each x (x sorted), in O(n).
 std::vector<double> centred_mean(const std::vector<double>& x, const std::vector<double>& values, double half_width) {
@@ -50,9 +64,13 @@ Suggestion suggest_auto(const std::vector<double>& lrs, const std::vector<double
   constexpr const char* kWhere = "suggest_auto";
   AUTOLR_CHECK_ARGUMENT(options.window_decades() > 0 && std::isfinite(options.window_decades()), kWhere,
                         "window_decades", detail::format_double(options.window_decades()), "a finite value > 0");
-  AUTOLR_CHECK_ARGUMENT(options.decades_below_blowup() >= 0 && std::isfinite(options.decades_below_blowup()), kWhere,
-                        "decades_below_blowup", detail::format_double(options.decades_below_blowup()),
-                        "a finite value >= 0");
+  if (const auto below = options.decades_below_blowup()) {
+    AUTOLR_CHECK_ARGUMENT(*below >= 0 && std::isfinite(*below), kWhere, "decades_below_blowup",
+                          detail::format_double(*below), "a finite value >= 0");
+  }
+  AUTOLR_CHECK_ARGUMENT(options.min_confidence() >= 0 && options.min_confidence() <= 1, kWhere, "min_confidence",
+                        detail::format_double(options.min_confidence()), "a value from 0 to 1");
+  check_fit_facts(kWhere, options.fit());
   detail::check_points(kWhere, lrs, losses);
   if (auto none = detail::require_points(Method::Auto, losses.size(), 5)) return *none;
 
@@ -82,15 +100,29 @@ Suggestion suggest_auto(const std::vector<double>& lrs, const std::vector<double
     confidence *= 0.5;
   } else {
     const auto blowup = static_cast<std::size_t>(climb - smooth.begin());
-    const double lr = lrs[blowup] * std::pow(10.0, -options.decades_below_blowup());
+    const double below = options.decades_below_blowup().value_or(auto_decades_below_blowup(options.fit()));
+    const double lr = lrs[blowup] * std::pow(10.0, -below);
     // The point at or just below the answer; the first point if the answer lies below the curve.
     const auto above = std::upper_bound(lrs.begin(), lrs.end(), lr);
     const std::size_t index = above == lrs.begin() ? 0 : static_cast<std::size_t>(above - lrs.begin()) - 1;
     suggestion.lr = lr;
     suggestion.index = index;
     suggestion.evidence = Span{std::min(index, lowest), blowup};
+    if (index < kFirstPoints) confidence = 0;
   }
   suggestion.confidence = confidence;
+  if (confidence < options.min_confidence()) {
+    suggestion.warnings.push_back(
+        Warning{WarningKind::LowConfidence,
+                fmt::format("auto: confidence {:.3f} is below min_confidence {:g}{}: no answer", confidence,
+                            options.min_confidence(),
+                            suggestion.index && *suggestion.index < kFirstPoints
+                                ? fmt::format(" (the answer, {}, lies among the curve's first {} points)",
+                                              detail::format_double(*suggestion.lr), kFirstPoints)
+                                : "")});
+    suggestion.lr.reset();
+    suggestion.index.reset();
+  }
   return suggestion;
 }
 

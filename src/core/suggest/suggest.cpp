@@ -163,6 +163,8 @@ std::string to_string(WarningKind kind) {
       return "index_wrapped";
     case WarningKind::NonFiniteLeftOut:
       return "non_finite_left_out";
+    case WarningKind::LowConfidence:
+      return "low_confidence";
   }
   return "unknown";
 }

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <typeinfo>
 
@@ -129,6 +130,58 @@ RunRecord make_record(const AutoFitReport& report, const AutoFitOptions& options
   return r;
 }
 
+std::string first_warning(const Suggestion& s) {
+  return s.warnings.empty() ? "no reason given" : s.warnings.front().message;
+}
+
+// "; told: sgd, 940 fit steps" when Auto was told anything.
+std::string facts_text(const FitFacts& fit, Method method) {
+  if (method != Method::Auto || (!fit.optimizer() && !fit.fit_steps())) return "";
+  std::string told = fit.optimizer() ? to_string(*fit.optimizer()) : "";
+  if (fit.fit_steps()) told += fmt::format("{}{} fit steps", told.empty() ? "" : ", ", *fit.fit_steps());
+  return fmt::format("; told {}: {:.3g} decades below the blow-up", told, auto_decades_below_blowup(fit));
+}
+
+SuggestOptions with_fit_facts(const AutoFitOptions& options, Trainer& trainer, int64_t epochs) {
+  SuggestOptions suggest_options = options.suggest();
+  if (!options.use_fit_facts()) return suggest_options;
+  FitFacts given = suggest_options.auto_rule().fit();
+  const FitFacts known = fit_facts(trainer, epochs, options.one_cycle());
+  if (!given.optimizer()) given.optimizer(known.optimizer());
+  if (!given.fit_steps()) given.fit_steps(known.fit_steps());
+  suggest_options.auto_rule(AutoSuggestOptions(suggest_options.auto_rule()).fit(given));
+  return suggest_options;
+}
+
+void read_curve(AutoFitReport& report, LRCurve curve, Method method, const SuggestOptions& options) {
+  report.curve = std::move(curve);
+  report.suggestions = suggest_all(report.curve, options);
+  report.chosen = suggest(report.curve, method, options);
+  report.descent_start = suggest(report.curve, Method::DescentStart, options);
+}
+
+// The range test again in another data order: the CPU generator (which
+// shuffles the batches) reseeded from its own seed, then put back, so the fit
+// draws what it would have drawn after one test.
+LRCurve range_test_in_another_order(Trainer& trainer, const LRFinderOptions& options) {
+  auto cpu = at::detail::getDefaultCPUGenerator();
+  torch::Tensor state;
+  {
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    state = cpu.get_state();
+    cpu.set_current_seed(cpu.current_seed() + 1);
+  }
+  struct PutBack {
+    at::Generator& generator;
+    const torch::Tensor& state;
+    ~PutBack() {
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_state(state);
+    }
+  } put_back{cpu, state};
+  return lr_find(trainer, options);
+}
+
 }  // namespace
 
 std::vector<double> discriminative_lrs(double hi, double ratio, std::size_t groups) {
@@ -208,15 +261,26 @@ AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& o
   if (record) optimizer = describe(trainer.optimizer());
 
   AutoFitReport report;
-  report.curve = lr_find(trainer, options.range_test());
-  report.suggestions = suggest_all(report.curve, options.suggest());
-  report.chosen = suggest(report.curve, options.method(), options.suggest());
-  report.descent_start = suggest(report.curve, Method::DescentStart, options.suggest());
+  const SuggestOptions suggest_options = with_fit_facts(options, trainer, epochs);
+  report.fit = suggest_options.auto_rule().fit();
+  report.range_tests.push_back(lr_find(trainer, options.range_test()));
+  read_curve(report, report.range_tests.back(), options.method(), suggest_options);
+  const bool unclear = !report.chosen.lr && report.chosen.has_warning(WarningKind::LowConfidence);
+  if (unclear && options.low_confidence() == LowConfidencePolicy::CombineSecondRangeTest) {
+    report.range_tests.push_back(range_test_in_another_order(trainer, options.range_test()));
+    read_curve(report, combine_curves(report.range_tests[0], report.range_tests[1]), options.method(),
+               suggest_options);
+  }
 
+  const std::string read = report.range_tests.size() > 1
+                               ? fmt::format("the mean of two range tests in other data orders (the first was not "
+                                             "clear: {})",
+                                             first_warning(suggest(report.range_tests[0], options.method(),
+                                                                   suggest_options)))
+                               : "this curve";
   if (!report.chosen.lr) {
-    const std::string why = report.chosen.warnings.empty() ? "no reason given" : report.chosen.warnings[0].message;
-    report.decision = fmt::format("{} has no answer on this curve ({}); not training with a guessed LR",
-                                  to_string(options.method()), why);
+    report.decision = fmt::format("{} has no answer on {} ({}); not training with a guessed LR",
+                                  to_string(options.method()), read, first_warning(report.chosen));
     if (options.before_fit()) options.before_fit()(report);
   } else {
     const double hi = *report.chosen.lr;
@@ -226,8 +290,8 @@ AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& o
     const bool capped = lo_from_curve && curve_ratio > options.max_group_ratio();
     const double ratio = lo_from_curve ? std::min(curve_ratio, options.max_group_ratio()) : options.group_ratio();
     report.group_max_lrs = discriminative_lrs(hi, ratio, groups);
-    report.decision = fmt::format("max lr {:.4g} from {} (point {} of the curve)", hi, to_string(options.method()),
-                                  *report.chosen.index);
+    report.decision = fmt::format("max lr {:.4g} from {} (point {} of {}{})", hi, to_string(options.method()),
+                                  *report.chosen.index, read, facts_text(report.fit, options.method()));
     if (groups > 1 && ratio > 1) {
       report.decision +=
           fmt::format(", spread over {} groups down to {:.4g}{}", groups, report.group_max_lrs.front(),
