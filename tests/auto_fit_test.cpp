@@ -134,5 +134,101 @@ TEST(DescentStart, IsWhereTheLossIsTenPercentOfTheWayDown) {
   EXPECT_FALSE(suggest_descent_start(lrs, {1, 2, 3, 4, 5, 6}).lr);
 }
 
+TEST(AutoFit, TellsAutoTheOptimizersFamilyAndTheFitsSteps) {
+  Problem p;
+  const AutoFitReport report = auto_fit(*p.trainer, 2, AutoFitOptions().print(false));
+  ASSERT_TRUE(report.trained) << report.decision;
+  EXPECT_EQ(report.fit.optimizer(), OptimizerFamily::Sgd);
+  EXPECT_EQ(report.fit.fit_steps(), 60);
+  EXPECT_NE(report.decision.find("told sgd, 60 fit steps: 0.625 decades below the blow-up"), std::string::npos)
+      << report.decision;
+  // The same curve read without the facts: one decade below the blow-up, 0.375 decades lower.
+  const Suggestion untold = suggest(report.curve, Method::Auto);
+  EXPECT_NEAR(std::log10(*report.chosen.lr) - std::log10(*untold.lr), 0.375, 1e-9);
+  // Facts the caller gives win, and use_fit_facts(false) tells nothing.
+  Problem q;
+  const auto given = AutoFitOptions().print(false).suggest(
+      SuggestOptions().auto_rule(AutoSuggestOptions().fit(FitFacts().optimizer(OptimizerFamily::Adam))));
+  EXPECT_EQ(auto_fit(*q.trainer, 2, given).fit.optimizer(), OptimizerFamily::Adam);
+  Problem r;
+  const AutoFitReport none = auto_fit(*r.trainer, 2, AutoFitOptions().print(false).use_fit_facts(false));
+  EXPECT_FALSE(none.fit.optimizer());
+  EXPECT_FALSE(none.fit.fit_steps());
+}
+
+TEST(AutoFit, KnowsTheOptimizerFamilyByExactType) {
+  auto parameters = torch::nn::Linear(2, 2)->parameters();
+  EXPECT_EQ(optimizer_family(torch::optim::SGD(parameters, torch::optim::SGDOptions(0.1).momentum(0.9))),
+            OptimizerFamily::Sgd);
+  EXPECT_EQ(optimizer_family(torch::optim::SGD(parameters, torch::optim::SGDOptions(0.1))),
+            OptimizerFamily::SgdNoMomentum);
+  EXPECT_EQ(optimizer_family(torch::optim::Adam(parameters)), OptimizerFamily::Adam);
+  EXPECT_EQ(optimizer_family(torch::optim::AdamW(parameters)), OptimizerFamily::AdamW);
+  EXPECT_EQ(optimizer_family(torch::optim::RMSprop(parameters, torch::optim::RMSpropOptions(0.01))),
+            OptimizerFamily::RMSprop);
+  EXPECT_EQ(optimizer_family(torch::optim::Adagrad(parameters)), OptimizerFamily::Adagrad);
+  struct MySgd : torch::optim::SGD {
+    using SGD::SGD;
+  };
+  EXPECT_FALSE(optimizer_family(MySgd(parameters, torch::optim::SGDOptions(0.1))));
+  EXPECT_FALSE(optimizer_family(torch::optim::LBFGS(parameters)));
+}
+
+// Shuffled batches, so that another data order is another curve.
+struct ShuffledProblem {
+  test::Classifier model;
+  std::unique_ptr<torch::optim::SGD> optimizer;
+  std::unique_ptr<Trainer> trainer;
+  ShuffledProblem() {
+    torch::manual_seed(5);
+    model = test::Classifier();
+    optimizer = std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+    const auto x = torch::randn({640, 8});
+    const auto y = x.slice(1, 0, 3).argmax(1);
+    trainer = std::make_unique<Trainer>(model, *optimizer, test::cross_entropy,
+                                        std::make_shared<ShuffledBatches>(x, y, 32), TrainerOptions().progress(false));
+  }
+};
+
+// A range ending before the blow-up gives at most half the confidence: with a
+// floor of 0.9 the curve is never clear enough.
+AutoFitOptions unclear_options() {
+  return AutoFitOptions().print(false).range_test(LRFinderOptions().end_lr(1e-4).num_iter(30).progress(false)).suggest(
+      SuggestOptions().auto_rule(AutoSuggestOptions().min_confidence(0.9)));
+}
+
+TEST(AutoFit, AnUnclearCurveGetsASecondRangeTestInAnotherOrderThenNoFit) {
+  ShuffledProblem p;
+  const auto before = test::capture(*p.model, *p.optimizer);
+  torch::manual_seed(11);
+  const AutoFitReport report = auto_fit(*p.trainer, 2, unclear_options());
+  const auto drawn_after = torch::rand({4});
+  ASSERT_EQ(report.range_tests.size(), 2u);
+  const LRCurve& first = report.range_tests[0];
+  const LRCurve& second = report.range_tests[1];
+  EXPECT_EQ(first.lrs(), second.lrs());
+  EXPECT_NE(first.losses(), second.losses()) << "another data order";
+  ASSERT_EQ(report.curve.size(), first.size());
+  for (std::size_t i = 0; i < first.size(); ++i)
+    EXPECT_DOUBLE_EQ(report.curve.losses()[i], 0.5 * (first.losses()[i] + second.losses()[i]));
+  EXPECT_FALSE(report.trained);
+  EXPECT_NE(report.decision.find("the mean of two range tests in other data orders"), std::string::npos)
+      << report.decision;
+  EXPECT_NE(report.decision.find("not training with a guessed LR"), std::string::npos) << report.decision;
+  EXPECT_TRUE(test::identical(before, test::capture(*p.model, *p.optimizer)));
+  // The RNG is where it was: both range tests put it back.
+  torch::manual_seed(11);
+  EXPECT_TRUE(torch::equal(drawn_after, torch::rand({4})));
+}
+
+TEST(AutoFit, RefusePolicyRunsOneRangeTestAndDoesNotTrain) {
+  ShuffledProblem p;
+  const AutoFitReport report =
+      auto_fit(*p.trainer, 2, unclear_options().low_confidence(LowConfidencePolicy::Refuse));
+  EXPECT_EQ(report.range_tests.size(), 1u);
+  EXPECT_FALSE(report.trained);
+  EXPECT_NE(report.decision.find("below min_confidence 0.9"), std::string::npos) << report.decision;
+}
+
 }  // namespace
 }  // namespace autolr

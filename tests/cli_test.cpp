@@ -31,6 +31,23 @@ TEST(Cli, PrintsATableWithTheDefaultAuto) {
   EXPECT_NE(r.out.find(std::to_string(*expected.index)), std::string::npos) << r.out;
 }
 
+TEST(Cli, OptimizerAndFitStepsAreToldToAuto) {
+  const std::string file = quoted(test::curve_path("clean_valley"));
+  const auto r = run_cli("suggest " + file + " --optimizer adam --fit-steps 900 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Suggestion expected =
+      suggest(read_curve_csv(test::curve_path("clean_valley")), Method::Auto,
+              SuggestOptions().auto_rule(AutoSuggestOptions().fit(FitFacts().optimizer(OptimizerFamily::Adam))));
+  EXPECT_NE(r.out.find("\"index\": " + std::to_string(*expected.index)), std::string::npos) << r.out;
+  const auto bad = run_cli("suggest " + file + " --optimizer lamb");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--optimizer = lamb: expected one of sgd, sgd-nomomentum, adam"), std::string::npos)
+      << bad.err;
+  const auto zero = run_cli("suggest " + file + " --fit-steps 0");
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_NE(zero.err.find("--fit-steps = 0: expected at least 1"), std::string::npos) << zero.err;
+}
+
 TEST(Cli, JsonAllListsEveryMethodWithNullForNoAnswer) {
   const auto r = run_cli("suggest " + quoted(test::curve_path("plateau")) + " --method all --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -107,5 +107,27 @@ TEST(Error, EveryAutolrErrorIsCatchableAsErrorAndAsItsStandardBase) {
   EXPECT_THROW(EmaSmoother(2.0), std::invalid_argument);
 }
 
+TEST(CombineCurves, IsTheMeanRawLossOverTheStepsBothReached) {
+  LRCurve first({1e-3, 1e-2, 1e-1, 1.0}, {2.0, 1.0, 0.5, 9.0});
+  first.set_stop_reason(StopReason::Completed);
+  first.set_planned_steps(4);
+  LRCurve second({1e-3, 1e-2, 1e-1}, {3.0, 2.0, 0.25});
+  second.set_stop_reason(StopReason::Diverged);
+  const LRCurve both = combine_curves(first, second);
+  EXPECT_EQ(both.lrs(), (std::vector<double>{1e-3, 1e-2, 1e-1}));
+  EXPECT_EQ(both.losses(), (std::vector<double>{2.5, 1.5, 0.375}));
+  EXPECT_EQ(both.smoothed_losses(), ema_smooth(both.losses()));
+  EXPECT_EQ(both.stop_reason(), StopReason::Diverged) << "the one that stopped first";
+  EXPECT_EQ(both.planned_steps(), 4u);
+}
+
+TEST(CombineCurves, RefusesCurvesOfAnotherScheduleOrEmpty) {
+  const LRCurve first({1e-3, 1e-2}, {2.0, 1.0});
+  EXPECT_THROW_WITH(combine_curves(first, LRCurve({1e-3, 2e-2}, {2.0, 1.0})), InvalidArgument,
+                    "second.lrs[1] = 0.02, expected the first curve's lr at that step, 0.01");
+  EXPECT_THROW_WITH(combine_curves(first, LRCurve()), InvalidArgument, "second = an empty curve");
+  EXPECT_THROW_WITH(combine_curves(LRCurve(), first), InvalidArgument, "first = an empty curve");
+}
+
 }  // namespace
 }  // namespace autolr

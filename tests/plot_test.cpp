@@ -1,5 +1,6 @@
 #include "autolr/plot.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -109,6 +110,18 @@ TEST(Plot, EmptyCurveStillGivesAValidDocument) {
   const std::string svg = render_svg(LRCurve(), {});
   EXPECT_NE(svg.find("empty curve"), std::string::npos);
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
+}
+
+TEST(Plot, ShowsWhatAutoReadAndItsConfidence) {
+  const LRCurve curve = read_curve_csv(test::curve_path("clean_valley"));
+  const Suggestion automatic = suggest(curve, Method::Auto);
+  const std::string with_auto = render_svg(curve, {automatic});
+  EXPECT_NE(with_auto.find("what auto read: lag-free smoothing"), std::string::npos);
+  EXPECT_NE(with_auto.find(fmt::format("confidence {:.2f}", *automatic.confidence)), std::string::npos);
+  EXPECT_NE(with_auto.find("stroke-dasharray:6 3"), std::string::npos) << "the lag-free curve is drawn";
+  const std::string without = render_svg(curve, {suggest(curve, Method::Valley)});
+  EXPECT_EQ(without.find("lag-free"), std::string::npos);
+  EXPECT_EQ(without.find("stroke-dasharray:6 3"), std::string::npos);
 }
 
 }  // namespace

@@ -56,14 +56,73 @@ TEST(QualityScore, RecordsRoundTripAndBadFilesAreNamed) {
   EXPECT_THROW_WITH(read_task_record(bad), FormatError, "line 3: 'x' is not a number");
 }
 
+// The recorded tasks' names: order 1's grid files (the other orders are read with them).
+std::vector<std::string> recorded_names(const std::string& data) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(data)) {
+    const std::string file = entry.path().filename().string();
+    const auto suffix = file.find(".grid.csv");
+    if (suffix != std::string::npos && file.find(".order") == std::string::npos)
+      names.push_back(file.substr(0, suffix));
+  }
+  return names;
+}
+
+TEST(QualityScore, TheCorpusHasEveryTaskInThreeDataOrdersAndAHeldOutThird) {
+  const std::string data = AUTOLR_SOURCE_DIR "/bench/quality/data";
+  int held_out = 0;
+  const auto names = recorded_names(data);
+  for (const std::string& name : names) {
+    const RecordedTask task = read_recorded_task(data, name);
+    EXPECT_EQ(task.orders, kDataOrders) << name;
+    EXPECT_EQ(task.curves.size(), static_cast<std::size_t>(kDataOrders)) << name;
+    EXPECT_TRUE(task.fit.optimizer()) << name << " has no fit facts in fit_facts.csv";
+    held_out += task.record.half == "second-held-out";
+  }
+  EXPECT_GE(names.size(), 60u);
+  EXPECT_GE(3 * held_out, static_cast<int>(names.size()));
+}
+
+TEST(QualityScore, AGridIsScoredByTheMeanOverItsDataOrders) {
+  test::TempDir dir;
+  TaskRecord first = three_fits(), second = three_fits();
+  second.grid[0].valid_loss = 3.0;  // above the untrained loss: scored as 2
+  second.grid[1].valid_loss = 0.25;
+  write_task_record(first, dir.file("t.grid.csv"));
+  write_task_record(second, dir.file("t" + order_suffix(2) + ".grid.csv"));
+  const std::string curve = "lr,loss\n0.001,2\n0.01,1\n0.1,3\n";
+  dir.write("t.curve.csv", curve);
+  dir.write("t.order2.curve.csv", curve);
+  const RecordedTask task = read_recorded_task(dir.path(), "t");
+  EXPECT_EQ(task.orders, 2);
+  EXPECT_EQ(task.curves.size(), 2u);
+  EXPECT_EQ(task.record.grid[0].valid_loss, 1.5);
+  EXPECT_EQ(task.record.grid[1].valid_loss, 0.375);
+  EXPECT_EQ(task.record.grid[2].valid_loss, 2.0);
+  second.grid[1].max_lr = 0.02;
+  write_task_record(second, dir.file("t.order2.grid.csv"));
+  EXPECT_THROW_WITH(read_recorded_task(dir.path(), "t"), FormatError, "fit 2 at max_lr 0.02, order 1's at 0.01");
+}
+
+TEST(QualityScore, FitFactsRoundTrip) {
+  test::TempDir dir;
+  write_fit_facts({{"a", FitFacts().optimizer(OptimizerFamily::RMSprop).fit_steps(94)}, {"b", FitFacts()}},
+                  dir.path());
+  const auto back = read_fit_facts(dir.path());
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back.at("a").optimizer(), OptimizerFamily::RMSprop);
+  EXPECT_EQ(back.at("a").fit_steps(), 94);
+  EXPECT_FALSE(back.at("b").optimizer());
+  EXPECT_FALSE(back.at("b").fit_steps());
+  dir.write("fit_facts.csv", "name,optimizer,fit_steps\nc,lamb,3\n");
+  EXPECT_THROW_WITH(read_fit_facts(dir.path()), FormatError, "line 2: optimizer = \"lamb\"");
+}
+
 TEST(QualityScore, TheCommittedResultsAreWhatTheRecordingsGiveToday) {
   const std::string directory = AUTOLR_SOURCE_DIR "/bench/quality";
   std::vector<RecordedTask> tasks;
-  for (const auto& entry : std::filesystem::directory_iterator(directory + "/data")) {
-    const std::string file = entry.path().filename().string();
-    const auto suffix = file.find(".grid.csv");
-    if (suffix != std::string::npos) tasks.push_back(read_recorded_task(directory + "/data", file.substr(0, suffix)));
-  }
+  for (const std::string& name : recorded_names(directory + "/data"))
+    tasks.push_back(read_recorded_task(directory + "/data", name));
   ASSERT_GE(tasks.size(), 20u);
   const std::string committed = test::read_file(directory + "/results.md");
   // Every committed row must be what scoring gives now (the file lists the tasks in the benchmark's order).
@@ -72,7 +131,8 @@ TEST(QualityScore, TheCommittedResultsAreWhatTheRecordingsGiveToday) {
     const Score& automatic = scores.back();
     ASSERT_EQ(automatic.method, Method::Auto);
     ASSERT_TRUE(automatic.lr) << task.record.name;
-    const std::string cell = fmt::format(" {:.2e} ({:.3f}) |\n", *automatic.lr, automatic.regret);
+    const std::string cell = fmt::format(" {:.2e} ({:.3f}){} |\n", *automatic.lr, automatic.regret,
+                                         automatic.second_range_test ? " *" : "");
     const std::string row_start = "| " + task.record.name + " | ";
     const auto row = committed.find(row_start);
     ASSERT_NE(row, std::string::npos) << task.record.name << " is not in results.md";
@@ -89,19 +149,13 @@ TEST(QualityScore, TheCommittedLrFreeRowsAreWhatTheirRecordingsGiveToday) {
   std::vector<std::vector<Score>> scores;
   // In the benchmark's order, as results.md lists them: the order of the task rows there.
   std::vector<std::pair<std::size_t, std::string>> names;
-  for (const auto& entry : std::filesystem::directory_iterator(directory + "/data")) {
-    const std::string file = entry.path().filename().string();
-    const auto suffix = file.find(".grid.csv");
-    if (suffix == std::string::npos) continue;
-    const std::string name = file.substr(0, suffix);
+  for (const std::string& name : recorded_names(directory + "/data"))
     names.emplace_back(committed.find("| " + name + " | "), name);
-  }
   std::sort(names.begin(), names.end());
   for (const auto& [at, name] : names) {
     tasks.push_back(read_recorded_task(directory + "/data", name));
-    const std::string lr_free = directory + "/data/" + name + ".lrfree.csv";
-    ASSERT_TRUE(std::filesystem::exists(lr_free)) << name << " has no LR-free recording";
-    fits.push_back(read_lr_free_fits(lr_free));
+    fits.push_back(read_lr_free_fits_over_orders(directory + "/data", name, tasks.back().record.initial_valid_loss));
+    ASSERT_FALSE(fits.back().empty()) << name << " has no LR-free recording";
     scores.push_back(score_task(tasks.back(), all_methods()));
   }
   const std::vector<std::string> methods = {"schedule-free-adamw", "schedule-free-sgd", "prodigy",

@@ -482,7 +482,8 @@ struct Runs {
     diverged.epochs[1].train_loss = std::nan("");
     write("diverged", diverged);
     write("got-worse", record_of("got-worse", "clean_valley", Method::Auto, {0.6, 0.5, 0.61}));
-    write("at-edge", record_of("at-edge", "only_rises"));  // auto answers below the range
+    // minimum answers a tenth of the lowest point, the first: below the range (auto answers nothing there).
+    write("at-edge", record_of("at-edge", "only_rises", Method::Minimum));
     write("warned", record_of("warned", "noisy_small_batch", Method::Valley));
   }
   void write(const std::string& file, const RunRecord& r) const { write_run_record(r, dir.file(file + ".json")); }

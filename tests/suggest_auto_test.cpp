@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -167,6 +168,82 @@ TEST(SuggestAuto, ABadBatchInTheMiddleIsLeftOutAndTheRestOfTheCurveRead) {
   ASSERT_TRUE(s.has_warning(WarningKind::NonFiniteLeftOut));
   EXPECT_EQ(s.warnings[0].message,
             "loss[31] = nan: a non-finite loss before the end, read as a bad batch and left out");
+}
+
+TEST(SuggestAuto, TheOptimizerFamilyMovesTheAnswerBelowTheBlowUp) {
+  const auto lrs = lrs_between(1e-7, 10, 200);
+  const auto losses = losses_of(lrs, valley_loss);
+  const double blowup = std::log10(*suggest_auto(lrs, losses, AutoSuggestOptions().decades_below_blowup(0)).lr);
+  EXPECT_NEAR(blowup, -0.5, 0.1);
+  const auto answer = [&](std::optional<OptimizerFamily> family) {
+    return std::log10(*suggest_auto(lrs, losses, AutoSuggestOptions().fit(FitFacts().optimizer(family))).lr);
+  };
+  EXPECT_NEAR(answer(std::nullopt), blowup - 1.0, 1e-9);
+  EXPECT_NEAR(answer(OptimizerFamily::Sgd), blowup - 0.625, 1e-9);
+  EXPECT_NEAR(answer(OptimizerFamily::SgdNoMomentum), blowup - 0.25, 1e-9);
+  EXPECT_NEAR(answer(OptimizerFamily::RMSprop), blowup - 0.25, 1e-9);
+  EXPECT_NEAR(answer(OptimizerFamily::Adagrad), blowup - 0.625, 1e-9);
+  EXPECT_NEAR(answer(OptimizerFamily::Adam), blowup - 1.125, 1e-9);
+  EXPECT_NEAR(answer(OptimizerFamily::AdamW), blowup - 1.125, 1e-9);
+  // An explicit offset wins over the facts.
+  const auto explicit_offset = AutoSuggestOptions().decades_below_blowup(0.3).fit(FitFacts().optimizer(OptimizerFamily::Adam));
+  EXPECT_NEAR(std::log10(*suggest_auto(lrs, losses, explicit_offset).lr), blowup - 0.3, 1e-9);
+  // The fit's steps are taken and, as the design found, do not move the answer.
+  const auto with_steps = AutoSuggestOptions().fit(FitFacts().optimizer(OptimizerFamily::Sgd).fit_steps(50000));
+  EXPECT_NEAR(std::log10(*suggest_auto(lrs, losses, with_steps).lr), blowup - 0.625, 1e-9);
+}
+
+// Flat, a small dip at the very start, then a climb: the "blow-up" comes before any descent.
+double climbs_at_once(double lr) {
+  const double x = std::log10(lr);
+  if (x < -6.8) return 2.0 - 0.3 * (x + 7) / 0.2;
+  return 1.7 + 0.8 * (x + 6.8);
+}
+
+TEST(SuggestAuto, AnAnswerAmongTheCurvesFirstPointsIsNoAnswer) {
+  const auto lrs = lrs_between(1e-7, 10, 100);
+  const Suggestion s = suggest_auto(lrs, losses_of(lrs, climbs_at_once));
+  EXPECT_FALSE(s.lr);
+  EXPECT_FALSE(s.index);
+  EXPECT_EQ(s.confidence, 0.0);
+  ASSERT_TRUE(s.has_warning(WarningKind::LowConfidence));
+  EXPECT_NE(s.warnings.back().message.find("lies among the curve's first 5 points"), std::string::npos)
+      << s.warnings.back().message;
+}
+
+TEST(SuggestAuto, BelowMinConfidenceThereIsNoAnswerAndTheWarningSaysWhy) {
+  const auto lrs = lrs_between(1e-7, 10, 100);
+  const auto noisy = losses_of(lrs, valley_loss, 0.5);
+  const Suggestion answered = suggest_auto(lrs, noisy, AutoSuggestOptions().min_confidence(0));
+  ASSERT_TRUE(answered.lr);
+  ASSERT_LT(*answered.confidence, 0.9);
+  const Suggestion refused = suggest_auto(lrs, noisy, AutoSuggestOptions().min_confidence(0.9));
+  EXPECT_FALSE(refused.lr);
+  EXPECT_EQ(refused.confidence, answered.confidence);
+  ASSERT_TRUE(refused.has_warning(WarningKind::LowConfidence));
+  EXPECT_NE(refused.warnings.back().message.find("is below min_confidence 0.9: no answer"), std::string::npos)
+      << refused.warnings.back().message;
+  // Through suggest(), the warning and the missing answer stay.
+  const Suggestion whole = suggest(LRCurve(lrs, noisy), Method::Auto,
+                                   SuggestOptions().auto_rule(AutoSuggestOptions().min_confidence(0.9)));
+  EXPECT_FALSE(whole.lr);
+  EXPECT_TRUE(whole.has_warning(WarningKind::LowConfidence));
+}
+
+TEST(SuggestAuto, BadFitFactsAndFloorsAreNamed) {
+  const auto lrs = lrs_between(1e-7, 10, 50);
+  const auto losses = losses_of(lrs, valley_loss);
+  EXPECT_THROW_WITH(suggest_auto(lrs, losses, AutoSuggestOptions().min_confidence(1.5)), InvalidArgument,
+                    "min_confidence = 1.5, expected a value from 0 to 1");
+  EXPECT_THROW_WITH(suggest_auto(lrs, losses, AutoSuggestOptions().min_confidence(NAN)), InvalidArgument,
+                    "min_confidence = nan");
+  EXPECT_THROW_WITH(suggest_auto(lrs, losses, AutoSuggestOptions().fit(FitFacts().fit_steps(0))), InvalidArgument,
+                    "fit_steps = 0, expected at least 1");
+  EXPECT_THROW_WITH(optimizer_family_from_string("lamb"), InvalidArgument,
+                    "optimizer = \"lamb\", expected one of sgd, sgd-nomomentum, adam, adamw, rmsprop, adagrad");
+  for (OptimizerFamily f : {OptimizerFamily::Sgd, OptimizerFamily::SgdNoMomentum, OptimizerFamily::Adam,
+                            OptimizerFamily::AdamW, OptimizerFamily::RMSprop, OptimizerFamily::Adagrad})
+    EXPECT_EQ(optimizer_family_from_string(to_string(f)), f);
 }
 
 }  // namespace

@@ -72,23 +72,23 @@ std::string lr_free_markdown(const std::vector<RecordedTask>& tasks, const std::
                              const std::vector<std::vector<Score>>& scores, const std::vector<std::string>& methods) {
   std::string out =
       "\n# Learning-rate-free optimizers\n\n"
-      "Each task also trained, with the same budget, initial weights and data order, by autolr's "
+      "Each task also trained, with the same budget, initial weights and data orders (the regret of the mean "
+      "loss over the orders), by autolr's "
       "ports of the reference optimizers at their recommended defaults: Schedule-Free AdamW (lr 0.0025, 5% "
       "warm-up), Schedule-Free SGD (lr 1, 5% warm-up; SGD tasks only), Prodigy (lr 1, cosine annealing), and "
-      "Schedule-Free AdamW with its lr read off a range test on itself by `auto`. Regret against the same "
+      "Schedule-Free AdamW with its lr read off a range test on itself by the first `auto` (one decade below "
+      "the blow-up, recorded before the fit-aware default). Regret against the same "
       "one-cycle grid; below 1 beats every fit of the grid. Evaluated at Schedule-Free's averaged point, "
       "BatchNorm statistics as collected in training.\n\n";
   const auto every = [](const RecordedTask&) { return true; };
   out += "## All tasks\n\n" + table(rows_where(tasks, fits, scores, methods, every));
-  const std::pair<const char*, const char*> sets[] = {
-      {"design", "Design half"}, {"held-out", "Held-out half"}, {"fresh-held-out", "Fresh held-out set"}};
-  for (const auto& [half, title] : sets) {
-    const auto in_set = [half = std::string(half)](const RecordedTask& t) { return t.record.half == half; };
-    out += fmt::format("\n## {}\n\n", title) + table(rows_where(tasks, fits, scores, methods, in_set));
+  for (const Part& part : parts()) {
+    const auto in_part = [&](const RecordedTask& t) { return part.has(t); };
+    out += fmt::format("\n## {}\n\n", part.title) + table(rows_where(tasks, fits, scores, methods, in_part));
   }
   out += "\n## Tasks (regret)\n\n| task | half |";
   for (const std::string& method : methods) out += fmt::format(" {} |", method);
-  out += " auto + one cycle |\n|---|---|";
+  out += " auto + one cycle (the default) |\n|---|---|";
   for (std::size_t m = 0; m <= methods.size(); ++m) out += "---:|";
   out += "\n";
   for (std::size_t t = 0; t < tasks.size(); ++t) {

@@ -44,6 +44,31 @@ std::vector<Summary> summarize_where(const std::vector<RecordedTask>& tasks,
 
 }  // namespace
 
+bool Part::has(const RecordedTask& t) const {
+  return std::find(halves.begin(), halves.end(), t.record.half) != halves.end();
+}
+
+const std::vector<Part>& parts() {
+  static const std::vector<Part> list = {
+      {"Held out: the second corpus's held-out part (recorded before the fit-aware default was designed, scored "
+       "once)",
+       {"second-held-out"}},
+      {"Everything the fit-aware default was designed on", {"design", "held-out", "fresh-held-out", "second-design"}},
+      {"First corpus, design half (the first auto was designed on these)", {"design"}},
+      {"First corpus, held-out half", {"held-out"}},
+      {"First corpus, fresh held-out set", {"fresh-held-out"}},
+      {"Second corpus, design part", {"second-design"}}};
+  return list;
+}
+
+namespace {
+
+std::size_t auto_column(const std::vector<Method>& methods) {
+  return static_cast<std::size_t>(std::find(methods.begin(), methods.end(), Method::Auto) - methods.begin());
+}
+
+}  // namespace
+
 RecordedTask read_recorded_task(const std::string& directory, const std::string& name) {
   RecordedTask task;
   std::vector<double> sums;
@@ -72,6 +97,8 @@ RecordedTask read_recorded_task(const std::string& directory, const std::string&
     }
   }
   for (std::size_t k = 0; k < sums.size(); ++k) task.record.grid[k].valid_loss = sums[k] / task.orders;
+  const auto facts = read_fit_facts(directory);
+  if (const auto found = facts.find(name); found != facts.end()) task.fit = found->second;
   return task;
 }
 
@@ -100,14 +127,17 @@ double best_loss(const TaskRecord& record) {
 
 bool design_may_read(const RecordedTask& task) { return task.record.half != "second-held-out"; }
 
-std::vector<Score> score_task(const RecordedTask& task, const std::vector<Method>& methods,
-                              const AutoSuggestOptions& options) {
+std::vector<Score> score_task(const RecordedTask& task, const std::vector<Method>& methods, bool tell_fit) {
   std::vector<Score> out;
   const double best = best_loss(task.record);
-  const SuggestOptions suggest_options = SuggestOptions().auto_rule(AutoSuggestOptions(options).fit(task.fit));
+  const SuggestOptions options = SuggestOptions().auto_rule(AutoSuggestOptions().fit(tell_fit ? task.fit : FitFacts()));
   for (Method method : methods) {
-    const Suggestion s = suggest(task.curve, method, suggest_options);
-    Score score{method, s.lr, std::nan(""), !s.warnings.empty(), s.confidence};
+    Suggestion s = suggest(task.curve, method, options);
+    // auto_fit's policy for an unclear curve: a second range test in another
+    // data order, the mean of the two read instead.
+    const bool second = method == Method::Auto && s.has_warning(WarningKind::LowConfidence) && task.curves.size() > 1;
+    if (second) s = suggest(combine_curves(task.curves[0], task.curves[1]), method, options);
+    Score score{method, s.lr, std::nan(""), !s.warnings.empty(), s.confidence, second};
     if (s.lr) score.regret = loss_at(task.record, *s.lr) / best;
     out.push_back(score);
   }
@@ -144,16 +174,15 @@ std::string results_markdown(const std::vector<RecordedTask>& tasks, const std::
   out +=
       "Made by `build/bench/quality_bench` from the recordings in `bench/quality/data/`. Regret = the final "
       "validation loss of a one-cycle fit at the suggested max LR (interpolated in log LR between the grid's fits, "
-      "4 per decade) / the best fit of the grid. Median and worst are over the tasks with an answer.\n\n";
+      "4 per decade) / the best fit of the grid. Every task was fitted in 3 data orders (shuffling and dropout "
+      "draws); a grid point's loss is the mean over the orders. The suggesters read the range test of order 1; "
+      "`auto` is told the task's optimizer family and fit steps, as auto_fit tells it, and where its confidence "
+      "is below its floor it reads the mean of the range tests of orders 1 and 2, as auto_fit does. Median and "
+      "worst are over the tasks with an answer; \"no answer\" counts the failures.\n\n";
   out += "## All tasks\n\n" + summary_table(summarize(scores, methods));
-  const std::pair<const char*, const char*> sets[] = {
-      {"design", "Design half (auto was designed on these)"},
-      {"held-out", "Held-out half (other seeds and architectures, scored after the design)"},
-      {"fresh-held-out", "Fresh held-out set (recorded after auto was fixed, scored once)"}};
-  for (const auto& [half, title] : sets) {
-    const auto in_set = [half = std::string(half)](const RecordedTask& t) { return t.record.half == half; };
-    if (std::none_of(tasks.begin(), tasks.end(), in_set)) continue;
-    out += fmt::format("\n## {}\n\n", title) + summary_table(summarize_where(tasks, scores, methods, in_set));
+  for (const Part& part : parts()) {
+    out += fmt::format("\n## {}\n\n", part.title) +
+           summary_table(summarize_where(tasks, scores, methods, [&](const RecordedTask& t) { return part.has(t); }));
   }
   out += "\n## Tasks\n\n| task | half | best max LR | best loss |";
   for (Method m : methods) out += fmt::format(" {} |", to_string(m));
@@ -166,14 +195,79 @@ std::string results_markdown(const std::vector<RecordedTask>& tasks, const std::
     const auto best_fit =
         std::find_if(r.grid.begin(), r.grid.end(), [&](const GridFit& f) { return scored_loss(r, f) == best; });
     out += fmt::format("| {} | {} | {:.2e} | {:.4f} |", r.name, r.half, best_fit->max_lr, best);
-    for (const Score& s : scores[t]) out += s.lr ? fmt::format(" {} ({:.3f}) |", format_lr(s.lr), s.regret) : " none |";
+    for (const Score& s : scores[t])
+      out += s.lr ? fmt::format(" {} ({:.3f}){} |", format_lr(s.lr), s.regret, s.second_range_test ? " *" : "")
+                  : " none |";
     out += "\n";
   }
-  out += "\nCells: the suggested max LR (its regret).\n\n## What each task is\n\n";
+  out += "\nCells: the suggested max LR (its regret); * read the mean of two range tests.\n\n## What each task is\n\n";
   for (const RecordedTask& t : tasks)
     out += fmt::format("- `{}` ({}): {}; range test {} after {} of {} steps.\n", t.record.name, t.record.half,
                        t.record.description, t.record.stop_reason, t.curve.size(), t.record.planned_steps);
   return out;
+}
+
+std::string fit_facts_markdown(const std::vector<RecordedTask>& tasks, const std::vector<std::vector<Score>>& told,
+                               const std::vector<std::vector<Score>>& untold, const std::vector<Method>& methods) {
+  const std::size_t a = auto_column(methods);
+  std::string out =
+      "| part | tasks | auto told the optimizer: median / worst | auto told nothing: median / worst |\n"
+      "|---|---:|---:|---:|\n";
+  for (const Part& part : parts()) {
+    std::vector<std::vector<Score>> with, without;
+    for (std::size_t t = 0; t < tasks.size(); ++t) {
+      if (!part.has(tasks[t])) continue;
+      with.push_back({told[t][a]});
+      without.push_back({untold[t][a]});
+    }
+    if (with.empty()) continue;
+    const Summary w = summarize(with, {Method::Auto})[0], wo = summarize(without, {Method::Auto})[0];
+    out += fmt::format("| {} | {} | {:.3f} / {:.3f} | {:.3f} / {:.3f} |\n", part.title, with.size(), w.median_regret,
+                       w.worst_regret, wo.median_regret, wo.worst_regret);
+  }
+  return out;
+}
+
+std::string confidence_markdown(const std::vector<std::vector<Score>>& scores, const std::vector<Method>& methods) {
+  const std::size_t a = auto_column(methods);
+  const std::pair<double, double> bands[] = {{0.9, 1.01}, {0.5, 0.9}, {0.2, 0.5}, {0.05, 0.2}, {0.0, 0.05}};
+  std::string out = "| confidence | tasks | median regret | worst regret | within 10% of best |\n|---|---:|---:|---:|---:|\n";
+  for (const auto& [low, high] : bands) {
+    std::vector<std::vector<Score>> in_band;
+    for (const auto& row : scores) {
+      const Score& s = row[a];
+      if (s.confidence && *s.confidence >= low && *s.confidence < high) in_band.push_back({s});
+    }
+    if (in_band.empty()) {
+      out += fmt::format("| {:g} to {:g} | 0 | - | - | - |\n", low, std::min(high, 1.0));
+      continue;
+    }
+    const Summary s = summarize(in_band, {Method::Auto})[0];
+    out += fmt::format("| {:g} to {:g} | {} | {:.3f} | {:.3f} | {} / {} |\n", low, std::min(high, 1.0), s.tasks,
+                       s.median_regret, s.worst_regret, s.within_10_percent, s.tasks);
+  }
+  return out;
+}
+
+std::string second_range_test_markdown(const std::vector<RecordedTask>& tasks, double below) {
+  std::vector<double> one, two;
+  for (const RecordedTask& task : tasks) {
+    if (task.curves.size() < 2) continue;
+    const SuggestOptions told = SuggestOptions().auto_rule(AutoSuggestOptions().fit(task.fit).min_confidence(0));
+    const Suggestion first = suggest(task.curve, Method::Auto, told);
+    if (!first.lr || !first.confidence || *first.confidence >= below) continue;
+    const Suggestion mean = suggest(combine_curves(task.curves[0], task.curves[1]), Method::Auto, told);
+    if (!mean.lr) continue;
+    one.push_back(loss_at(task.record, *first.lr) / best_loss(task.record));
+    two.push_back(loss_at(task.record, *mean.lr) / best_loss(task.record));
+  }
+  if (one.empty()) return fmt::format("No task had a confidence below {:g}.\n", below);
+  return fmt::format(
+      "On the {} tasks whose first range test gave a confidence below {:g}, reading the mean of two range tests "
+      "(orders 1 and 2) instead of the first: median regret {:.3f} instead of {:.3f}, worst {:.3f} instead of "
+      "{:.3f}.\n",
+      one.size(), below, median(two), median(one), *std::max_element(two.begin(), two.end()),
+      *std::max_element(one.begin(), one.end()));
 }
 
 std::string regret_svg(const std::vector<RecordedTask>& tasks, const std::vector<std::vector<Score>>& scores,
@@ -199,6 +293,8 @@ std::string regret_svg(const std::vector<RecordedTask>& tasks, const std::vector
   for (std::size_t t = 0; t < tasks.size(); ++t) {
     const double cx = x(static_cast<double>(t) + 0.5);
     svg.text(cx, box.bottom() + 10, tasks[t].record.name, detail::kLabelStyle, "end", -60);
+    if (tasks[t].record.half == "second-held-out")
+      svg.rect(cx - 17, box.top, 34, box.height, "fill:#d62728;fill-opacity:0.08");
     if (tasks[t].record.half == "held-out") svg.rect(cx - 17, box.top, 34, box.height, "fill:#000;fill-opacity:0.04");
     if (tasks[t].record.half == "fresh-held-out")
       svg.rect(cx - 17, box.top, 34, box.height, "fill:#1f77b4;fill-opacity:0.08");
@@ -217,6 +313,7 @@ std::string regret_svg(const std::vector<RecordedTask>& tasks, const std::vector
   const double below = box.top + 24 + 18 * static_cast<double>(methods.size());
   svg.text(box.right() + 14, below, "grey: held out", detail::kLabelStyle);
   svg.text(box.right() + 14, below + 18, "blue: fresh held out", detail::kLabelStyle);
+  svg.text(box.right() + 14, below + 36, "red: second held out", detail::kLabelStyle);
   return svg.finish();
 }
 

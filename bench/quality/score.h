@@ -23,8 +23,18 @@ struct RecordedTask {
   FitFacts fit;               ///< what auto_fit would tell Method::Auto about the task's fit
 };
 
+/// A part of the corpus the tables report: the tasks of some halves.
+struct Part {
+  std::string title;
+  std::vector<std::string> halves;
+  bool has(const RecordedTask& task) const;
+};
+/// The held-out part first, then what the design read, as a whole and by half.
+const std::vector<Part>& parts();
+
 /// Reads `<directory>/<name>.grid.csv` and `.curve.csv`, and those of the
-/// other data orders where they were recorded (order_suffix). Throws
+/// other data orders where they were recorded (order_suffix), and the task's
+/// fit facts from `<directory>/fit_facts.csv`. Throws
 /// FormatError when an order's grid does not match order 1's LRs.
 RecordedTask read_recorded_task(const std::string& directory, const std::string& name);
 
@@ -43,12 +53,12 @@ struct Score {
   double regret = 0;         ///< loss_at(lr) / best_loss; NaN without an answer
   bool warned = false;       ///< the suggestion carried a warning
   std::optional<double> confidence;  ///< Auto's
+  bool second_range_test = false;    ///< Auto: read the mean of two orders' curves (auto_fit's low-confidence policy)
 };
 
-/// Every method's suggestion and regret on one task; Auto is told task.fit
-/// with `options`' other settings.
-std::vector<Score> score_task(const RecordedTask& task, const std::vector<Method>& methods,
-                              const AutoSuggestOptions& options = {});
+/// Every method's suggestion and regret on one task, Auto told task.fit
+/// unless !tell_fit and answering as auto_fit does on an unclear curve.
+std::vector<Score> score_task(const RecordedTask& task, const std::vector<Method>& methods, bool tell_fit = true);
 /// Whether a task's half is one the design may read (all but second-held-out).
 bool design_may_read(const RecordedTask& task);
 
@@ -68,6 +78,17 @@ std::vector<Summary> summarize(const std::vector<std::vector<Score>>& scores, co
 /// half), then every task's suggestions and regrets.
 std::string results_markdown(const std::vector<RecordedTask>& tasks, const std::vector<std::vector<Score>>& scores,
                              const std::vector<Method>& methods);
+
+/// Auto told the fit's facts against Auto told nothing, per part of the corpus.
+std::string fit_facts_markdown(const std::vector<RecordedTask>& tasks, const std::vector<std::vector<Score>>& told,
+                               const std::vector<std::vector<Score>>& untold, const std::vector<Method>& methods);
+/// Auto's regret by its confidence, over every task.
+std::string confidence_markdown(const std::vector<std::vector<Score>>& scores, const std::vector<Method>& methods);
+
+/// What auto_fit's second range test does where it would matter: on the tasks
+/// whose first curve gives Auto a confidence below `below`, the regret of
+/// reading the mean of the first two orders' curves against the first alone.
+std::string second_range_test_markdown(const std::vector<RecordedTask>& tasks, double below);
 
 /// Regret per task (log scale), one marker per method.
 std::string regret_svg(const std::vector<RecordedTask>& tasks, const std::vector<std::vector<Score>>& scores,

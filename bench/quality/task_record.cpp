@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include "autolr/error.h"
 #include "core/text_file.h"
@@ -30,6 +32,40 @@ double parse_number(const std::string& text, const std::string& where) {
 uint64_t data_seed(int order) { return 6 + static_cast<uint64_t>(order); }
 
 std::string order_suffix(int order) { return order == 1 ? "" : fmt::format(".order{}", order); }
+
+void write_fit_facts(const std::map<std::string, FitFacts>& facts, const std::string& directory) {
+  std::string text = "name,optimizer,fit_steps\n";
+  for (const auto& [name, fit] : facts)
+    text += fmt::format("{},{},{}\n", name, fit.optimizer() ? to_string(*fit.optimizer()) : "",
+                        fit.fit_steps() ? std::to_string(*fit.fit_steps()) : "");
+  detail::write_text_file(directory + "/fit_facts.csv", text);
+}
+
+std::map<std::string, FitFacts> read_fit_facts(const std::string& directory) {
+  std::map<std::string, FitFacts> facts;
+  const std::string path = directory + "/fit_facts.csv";
+  std::ifstream in(path);
+  if (!in) return facts;
+  std::string line;
+  std::getline(in, line);
+  for (int number = 2; std::getline(in, line); ++number) {
+    std::vector<std::string> fields;
+    std::stringstream row(line);
+    for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
+    if (fields.size() == 2) fields.emplace_back();  // no fit_steps: getline drops the empty last field
+    const std::string where = fmt::format("{}, line {}", path, number);
+    if (fields.size() != 3) throw FormatError(fmt::format("{}: {} fields, expected 3", where, fields.size()));
+    FitFacts fit;
+    try {
+      if (!fields[1].empty()) fit.optimizer(optimizer_family_from_string(fields[1]));
+    } catch (const InvalidArgument& e) {
+      throw FormatError(fmt::format("{}: {}", where, e.what()));
+    }
+    if (!fields[2].empty()) fit.fit_steps(static_cast<int64_t>(parse_number(fields[2], where)));
+    facts[fields[0]] = fit;
+  }
+  return facts;
+}
 
 void write_task_record(const TaskRecord& record, const std::string& path) {
   std::string text;

@@ -4,8 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "autolr/suggest.h"
 
 namespace autolr::quality {
 
@@ -35,6 +38,13 @@ struct TaskRecord {
   double initial_valid_loss = 0;  ///< before any training
   std::vector<GridFit> grid;      ///< by increasing max_lr
 };
+
+/// What auto_fit would tell Method::Auto about each task's fit, by task name:
+/// `name,optimizer,fit_steps` rows in `<directory>/fit_facts.csv`, written by
+/// quality_bench from the task definitions so that scoring needs no LibTorch.
+void write_fit_facts(const std::map<std::string, FitFacts>& facts, const std::string& directory);
+/// Empty when the file does not exist; throws FormatError for a malformed line.
+std::map<std::string, FitFacts> read_fit_facts(const std::string& directory);
 
 /// `# key: value` lines, then `max_lr,valid_loss,metric,seconds` rows (17 digits).
 /// Throws FormatError naming the path when it cannot be written.

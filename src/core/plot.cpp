@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "autolr/error.h"
+#include "autolr/suggest.h"
 #include "core/check.h"
 #include "core/suggest/curve_checks.h"
 #include "core/svg_canvas.h"
@@ -80,10 +81,27 @@ void draw_loss_panel(SvgCanvas& svg, const Box& box, const LRCurve& curve, const
   };
   if (draw_raw) svg.polyline(points(curve.losses()), "stroke:#bbb;stroke-width:1", "loss-panel");
   svg.polyline(points(losses), "stroke:#1f77b4;stroke-width:2", "loss-panel");
+  // What auto read: the raw losses smoothed without lag, not the lagging EMA.
+  const bool has_auto = std::any_of(suggestions.begin(), suggestions.end(),
+                                    [](const Suggestion& s) { return s.method == Method::Auto; });
+  const FinitePrefix raw(curve.lrs(), curve.losses());
+  const bool draw_lag_free = has_auto && raw.losses.size() >= 2;
+  constexpr const char* kLagFreeStyle = "stroke:#333;stroke-width:1.5;stroke-dasharray:6 3";
+  if (draw_lag_free)
+    svg.polyline(points(smooth_in_log_lr(raw.lrs, raw.losses, AutoSuggestOptions().window_decades())), kLagFreeStyle,
+                 "loss-panel");
 
-  double legend_y = box.top + 18;
-  svg.rect(box.right() - 200, box.top + 4, 196, 17.0 * static_cast<double>(suggestions.size()) + 6,
-           "fill:white;fill-opacity:0.85;stroke:#ccc");
+  // The legend sits in the lower left corner, below the curve's start and
+  // left of its valley, where a range-test curve rarely goes.
+  const double rows = static_cast<double>(suggestions.size() + (draw_lag_free ? 1 : 0));
+  const double legend_top = box.bottom() - 17.0 * rows - 10;
+  double legend_y = legend_top + 14;
+  svg.rect(box.left + 4, legend_top, 236, 17.0 * rows + 6, "fill:white;fill-opacity:0.85;stroke:#ccc");
+  if (draw_lag_free) {
+    svg.line(box.left + 9, legend_y - 4, box.left + 21, legend_y - 4, kLagFreeStyle);
+    svg.text(box.left + 26, legend_y, "what auto read: lag-free smoothing", kLabelStyle);
+    legend_y += 17;
+  }
   for (std::size_t i = 0; i < suggestions.size(); ++i) {
     const Suggestion& s = suggestions[i];
     const char* color = kPalette[i % std::size(kPalette)];
@@ -97,9 +115,10 @@ void draw_loss_panel(SvgCanvas& svg, const Box& box, const LRCurve& curve, const
     } else {
       label += "no answer";
     }
+    if (s.confidence) label += fmt::format(", confidence {:.2f}", *s.confidence);
     if (!s.warnings.empty()) label += " (!)";
-    svg.circle(box.right() - 190, legend_y - 4, 5, fmt::format("fill:{}", color));
-    svg.text(box.right() - 180, legend_y, label, kLabelStyle);
+    svg.circle(box.left + 15, legend_y - 4, 5, fmt::format("fill:{}", color));
+    svg.text(box.left + 26, legend_y, label, kLabelStyle);
     legend_y += 17;
   }
 }
