@@ -134,7 +134,7 @@ std::string first_warning(const Suggestion& s) {
   return s.warnings.empty() ? "no reason given" : s.warnings.front().message;
 }
 
-// "; told: sgd, 940 fit steps" when Auto was told anything.
+// "; told sgd, 940 fit steps: 0.625 decades below the blow-up" when Auto was told anything.
 std::string facts_text(const FitFacts& fit, Method method) {
   if (method != Method::Auto || (!fit.optimizer() && !fit.fit_steps())) return "";
   std::string told = fit.optimizer() ? to_string(*fit.optimizer()) : "";

@@ -1,9 +1,15 @@
 // What auto_fit tells the default suggester about the fit: the optimizer's
 // family and the fit's steps, read off the Trainer as fit_one_cycle counts them.
 
+#include "autolr/auto_fit.h"
+
 #include <torch/torch.h>
 
-#include "autolr/auto_fit.h"
+#include <algorithm>
+#include <limits>
+#include <typeinfo>
+
+#include "core/check.h"
 
 namespace autolr {
 
@@ -25,6 +31,7 @@ std::optional<OptimizerFamily> optimizer_family(const torch::optim::Optimizer& o
 }
 
 FitFacts fit_facts(Trainer& trainer, int64_t epochs, const OneCycleOptions& schedule) {
+  AUTOLR_CHECK_ARGUMENT(epochs >= 1, "fit_facts", "epochs", std::to_string(epochs), "at least 1");
   FitFacts facts;
   facts.optimizer(optimizer_family(trainer.optimizer()));
   if (schedule.total_steps()) {
