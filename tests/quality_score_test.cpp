@@ -72,8 +72,8 @@ TEST(QualityScore, TheCorpusHasEveryTaskInThreeDataOrdersAndAHeldOutThird) {
   const std::string data = AUTOLR_SOURCE_DIR "/bench/quality/data";
   int held_out = 0;
   const auto names = recorded_names(data);
-  for (const std::string& name : names) {
-    const RecordedTask task = read_recorded_task(data, name);
+  for (const RecordedTask& task : read_recorded_tasks(data, names)) {
+    const std::string& name = task.record.name;
     EXPECT_EQ(task.orders, kDataOrders) << name;
     EXPECT_EQ(task.curves.size(), static_cast<std::size_t>(kDataOrders)) << name;
     EXPECT_TRUE(task.fit.optimizer()) << name << " has no fit facts in fit_facts.csv";
@@ -120,9 +120,7 @@ TEST(QualityScore, FitFactsRoundTrip) {
 
 TEST(QualityScore, TheCommittedResultsAreWhatTheRecordingsGiveToday) {
   const std::string directory = AUTOLR_SOURCE_DIR "/bench/quality";
-  std::vector<RecordedTask> tasks;
-  for (const std::string& name : recorded_names(directory + "/data"))
-    tasks.push_back(read_recorded_task(directory + "/data", name));
+  const std::vector<RecordedTask> tasks = read_recorded_tasks(directory + "/data", recorded_names(directory + "/data"));
   ASSERT_GE(tasks.size(), 20u);
   const std::string committed = test::read_file(directory + "/results.md");
   // Every committed row must be what scoring gives now (the file lists the tasks in the benchmark's order).

@@ -23,10 +23,10 @@ std::string design_table_csv(const std::vector<RecordedTask>& tasks) {
                        task.fit.optimizer() ? to_string(*task.fit.optimizer()) : "unknown",
                        task.fit.fit_steps().value_or(0), task.orders, at_blowup.confidence.value_or(0),
                        at_blowup.lr.value_or(0), best->max_lr);
+    const double lowest = best_loss(task.record);
     for (int k = 0; k <= 16; ++k) {
-      const double regret = at_blowup.lr ? loss_at(task.record, *at_blowup.lr * std::pow(10.0, -k / 8.0)) /
-                                               best_loss(task.record)
-                                         : std::nan("");
+      const double regret =
+          at_blowup.lr ? loss_at(task.record, *at_blowup.lr * std::pow(10.0, -k / 8.0)) / lowest : std::nan("");
       out += fmt::format(",{:.4f}", regret);
     }
     out += "\n";

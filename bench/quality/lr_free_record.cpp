@@ -72,8 +72,7 @@ std::vector<LrFreeFit> read_lr_free_fits_over_orders(const std::string& director
       continue;
     }
     for (LrFreeFit fit : read_lr_free_fits(path)) {
-      const double scored =
-          std::isfinite(fit.valid_loss) && fit.valid_loss <= untrained_loss ? fit.valid_loss : untrained_loss;
+      const double scored = scored_valid_loss(fit.valid_loss, untrained_loss);
       const auto found = std::find_if(mean.begin(), mean.end(), [&](const LrFreeFit& m) { return m.method == fit.method; });
       if (found == mean.end()) {
         fit.valid_loss = scored;

@@ -121,10 +121,10 @@ int main(int argc, char** argv) try {
   std::map<std::string, autolr::FitFacts> facts;
   for (const autolr::quality::Task& task : all) facts[task.name] = autolr::quality::fit_facts(task);
   autolr::quality::write_fit_facts(facts, args.data);
-  std::vector<autolr::quality::RecordedTask> tasks;
+  std::vector<std::string> recorded;
   for (const autolr::quality::Task& task : all)
-    if (fs::exists(args.data + "/" + task.name + ".grid.csv"))
-      tasks.push_back(autolr::quality::read_recorded_task(args.data, task.name));
+    if (fs::exists(args.data + "/" + task.name + ".grid.csv")) recorded.push_back(task.name);
+  const std::vector<autolr::quality::RecordedTask> tasks = autolr::quality::read_recorded_tasks(args.data, recorded);
   if (args.design_table) {
     std::fputs(autolr::quality::design_table_csv(tasks).c_str(), stdout);
     return 0;
@@ -133,7 +133,7 @@ int main(int argc, char** argv) try {
   std::vector<std::vector<autolr::quality::Score>> scores, untold;
   for (const auto& task : tasks) {
     scores.push_back(autolr::quality::score_task(task, methods));
-    untold.push_back(autolr::quality::score_task(task, methods, /*tell_fit=*/false));
+    untold.push_back(autolr::quality::score_task(task, {autolr::Method::Auto}, /*tell_fit=*/false));
   }
 
   std::vector<std::vector<autolr::quality::LrFreeFit>> lr_free;

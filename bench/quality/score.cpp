@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <map>
 
 #include "autolr/curve_csv.h"
 #include "autolr/error.h"
@@ -69,7 +70,10 @@ std::size_t auto_column(const std::vector<Method>& methods) {
 
 }  // namespace
 
-RecordedTask read_recorded_task(const std::string& directory, const std::string& name) {
+namespace {
+
+RecordedTask read_with_facts(const std::string& directory, const std::string& name,
+                             const std::map<std::string, FitFacts>& facts) {
   RecordedTask task;
   std::vector<double> sums;
   for (int order = 1; order <= kDataOrders; ++order) {
@@ -97,14 +101,25 @@ RecordedTask read_recorded_task(const std::string& directory, const std::string&
     }
   }
   for (std::size_t k = 0; k < sums.size(); ++k) task.record.grid[k].valid_loss = sums[k] / task.orders;
-  const auto facts = read_fit_facts(directory);
   if (const auto found = facts.find(name); found != facts.end()) task.fit = found->second;
   return task;
 }
 
+}  // namespace
+
+RecordedTask read_recorded_task(const std::string& directory, const std::string& name) {
+  return read_with_facts(directory, name, read_fit_facts(directory));
+}
+
+std::vector<RecordedTask> read_recorded_tasks(const std::string& directory, const std::vector<std::string>& names) {
+  const auto facts = read_fit_facts(directory);
+  std::vector<RecordedTask> tasks;
+  for (const std::string& name : names) tasks.push_back(read_with_facts(directory, name, facts));
+  return tasks;
+}
+
 double scored_loss(const TaskRecord& record, const GridFit& fit) {
-  if (!std::isfinite(fit.valid_loss) || fit.valid_loss > record.initial_valid_loss) return record.initial_valid_loss;
-  return fit.valid_loss;
+  return scored_valid_loss(fit.valid_loss, record.initial_valid_loss);
 }
 
 double loss_at(const TaskRecord& record, double lr) {
@@ -218,7 +233,7 @@ std::string fit_facts_markdown(const std::vector<RecordedTask>& tasks, const std
     for (std::size_t t = 0; t < tasks.size(); ++t) {
       if (!part.has(tasks[t])) continue;
       with.push_back({told[t][a]});
-      without.push_back({untold[t][a]});
+      without.push_back({untold[t].front()});
     }
     if (with.empty()) continue;
     const Summary w = summarize(with, {Method::Auto})[0], wo = summarize(without, {Method::Auto})[0];

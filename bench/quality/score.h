@@ -37,9 +37,10 @@ const std::vector<Part>& parts();
 /// fit facts from `<directory>/fit_facts.csv`. Throws
 /// FormatError when an order's grid does not match order 1's LRs.
 RecordedTask read_recorded_task(const std::string& directory, const std::string& name);
+/// read_recorded_task for each of `names`, reading fit_facts.csv once.
+std::vector<RecordedTask> read_recorded_tasks(const std::string& directory, const std::vector<std::string>& names);
 
-/// A fit's loss as scored: non-finite or above the untrained model's loss
-/// counts as the untrained loss (a fit that blew up is worth no training).
+/// A grid fit's loss as scored (scored_valid_loss against the record's untrained loss).
 double scored_loss(const TaskRecord& record, const GridFit& fit);
 /// The scored loss at `lr`, linear in log10(lr) between grid points, the end
 /// value beyond either end of the grid.
@@ -79,7 +80,9 @@ std::vector<Summary> summarize(const std::vector<std::vector<Score>>& scores, co
 std::string results_markdown(const std::vector<RecordedTask>& tasks, const std::vector<std::vector<Score>>& scores,
                              const std::vector<Method>& methods);
 
-/// Auto told the fit's facts against Auto told nothing, per part of the corpus.
+/// Auto told the fit's facts against Auto told nothing, per part of the
+/// corpus: `told[t]` scores every method of `methods` on task t, `untold[t]`
+/// Auto alone (score_task with tell_fit false).
 std::string fit_facts_markdown(const std::vector<RecordedTask>& tasks, const std::vector<std::vector<Score>>& told,
                                const std::vector<std::vector<Score>>& untold, const std::vector<Method>& methods);
 /// Auto's regret by its confidence, over every task.

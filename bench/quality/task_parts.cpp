@@ -335,8 +335,8 @@ Task classification(std::string name, Half half, std::string description, const 
 }
 
 Task regression(std::string name, Half half, std::string description, const Split& data,
-                std::function<TaskRun()> start) {
-  Task t = classification(std::move(name), half, std::move(description), data, 64, std::move(start));
+                std::function<TaskRun()> start, int64_t batch) {
+  Task t = classification(std::move(name), half, std::move(description), data, batch, std::move(start));
   t.loss = mse();
   t.metric.reset();
   return t;

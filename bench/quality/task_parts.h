@@ -98,9 +98,9 @@ LRFinderOptions range(double end_lr = 10.0);
 /// Cross-entropy with accuracy, shuffled training batches of `batch`, 3 epochs.
 Task classification(std::string name, Half half, std::string description, const Split& data, int64_t batch,
                     std::function<TaskRun()> start);
-/// MSE without a metric, batches of 64.
+/// MSE without a metric, shuffled training batches of `batch`, 3 epochs.
 Task regression(std::string name, Half half, std::string description, const Split& data,
-                std::function<TaskRun()> start);
+                std::function<TaskRun()> start, int64_t batch = 64);
 Task bag_task(std::string name, Half half, uint64_t seed, int64_t vocabulary, int64_t classes,
               OptimizerFactory optimizer, const std::string& optimizer_name);
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -28,6 +29,10 @@ double parse_number(const std::string& text, const std::string& where) {
 }
 
 }  // namespace
+
+double scored_valid_loss(double valid_loss, double untrained_loss) {
+  return std::isfinite(valid_loss) && valid_loss <= untrained_loss ? valid_loss : untrained_loss;
+}
 
 uint64_t data_seed(int order) { return 6 + static_cast<uint64_t>(order); }
 

@@ -21,6 +21,11 @@ uint64_t data_seed(int order);
 /// What a file name of data order `order` carries: "" for order 1, ".order2", ...
 std::string order_suffix(int order);
 
+/// A fit's validation loss as the benchmark scores it: a non-finite loss, or
+/// one above the untrained model's, counts as the untrained loss (a fit that
+/// blew up is worth no training).
+double scored_valid_loss(double valid_loss, double untrained_loss);
+
 struct GridFit {
   double max_lr = 0;
   double valid_loss = 0;  ///< after the fit; may be NaN or inf when it diverged

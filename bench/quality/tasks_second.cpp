@@ -279,8 +279,7 @@ void add_second_corpus(std::vector<Task>& tasks) {
                               2));
   Task tabular = regression("s-regression-sgd-batch16", D,
                             "20 features, random tanh teacher + noise, MLP 20-64-1, MSE, SGD momentum, batch 16",
-                            teacher_regression(21, false), mlp_run(21, {20, 64, 1}, sgd()));
-  tabular.train = shuffled(teacher_regression(21, false).train_x, teacher_regression(21, false).train_y, 16);
+                            teacher_regression(21, false), mlp_run(21, {20, 64, 1}, sgd()), 16);
   tabular.epochs = 2;
   tasks.push_back(std::move(tabular));
   tasks.push_back(with_epochs(classification("s-mlp-adam-batch512-long", D,
@@ -350,9 +349,7 @@ void add_second_corpus(std::vector<Task>& tasks) {
   Task big_batch_regression = without_momentum_cycling(
       regression("s-regression-rmsprop-batch256", H,
                  "20 features, random tanh teacher + noise, MLP 20-64-64-1, MSE, RMSprop, batch 256, 10 epochs",
-                 teacher_regression(32, false), mlp_run(32, {20, 64, 64, 1}, rmsprop())));
-  big_batch_regression.train =
-      shuffled(teacher_regression(32, false).train_x, teacher_regression(32, false).train_y, 256);
+                 teacher_regression(32, false), mlp_run(32, {20, 64, 64, 1}, rmsprop()), 256));
   big_batch_regression.epochs = 10;
   tasks.push_back(std::move(big_batch_regression));
 
