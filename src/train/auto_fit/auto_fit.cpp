@@ -266,18 +266,15 @@ AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& o
   report.range_tests.push_back(lr_find(trainer, options.range_test()));
   read_curve(report, report.range_tests.back(), options.method(), suggest_options);
   const bool unclear = !report.chosen.lr && report.chosen.has_warning(WarningKind::LowConfidence);
+  std::string read = "this curve";
   if (unclear && options.low_confidence() == LowConfidencePolicy::CombineSecondRangeTest) {
+    read = fmt::format("the mean of two range tests in other data orders (the first was not clear: {})",
+                       first_warning(report.chosen));
     report.range_tests.push_back(range_test_in_another_order(trainer, options.range_test()));
     read_curve(report, combine_curves(report.range_tests[0], report.range_tests[1]), options.method(),
                suggest_options);
   }
 
-  const std::string read = report.range_tests.size() > 1
-                               ? fmt::format("the mean of two range tests in other data orders (the first was not "
-                                             "clear: {})",
-                                             first_warning(suggest(report.range_tests[0], options.method(),
-                                                                   suggest_options)))
-                               : "this curve";
   if (!report.chosen.lr) {
     report.decision = fmt::format("{} has no answer on {} ({}); not training with a guessed LR",
                                   to_string(options.method()), read, first_warning(report.chosen));
