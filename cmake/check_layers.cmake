@@ -10,12 +10,12 @@ if(NOT AUTOLR_ROOT)
 endif()
 
 set(_layers core optim loop range_test one_cycle auto_fit demo cli)
-set(_public_core arg error curve curve_csv one_cycle_schedule plot suggest record report core)
+set(_public_core arg error curve curve_csv one_cycle_schedule plot probe_choice suggest record report core)
 set(_public_optim optim)
 set(_public_loop batch progress distributed callback trainer)
 set(_public_range_test snapshot range_test_options lr_finder)
 set(_public_one_cycle one_cycle)
-set(_public_auto_fit auto_fit autolr)
+set(_public_auto_fit auto_fit probe autolr)
 
 # Sets ${out} to the layer's index of the file at `path` (relative to the
 # root), or -1 when it is in no layer (tests, examples, benchmarks).

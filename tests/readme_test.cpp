@@ -2,6 +2,8 @@
 // compiles and the tests run, marked "// [readme-NAME]" there: this checks the
 // README still holds each region verbatim (dedented), so the two cannot drift.
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -157,6 +159,13 @@ TEST(Readme, ReferenceTablesGiveTheCodesDefaults) {
   expect_documented(f, "lower_end_from_curve", fit.lower_end_from_curve() ? "true" : "false");
   expect_documented(f, "max_group_ratio", static_cast<double>(fit.max_group_ratio()));
   expect_documented(f, "print", fit.print() ? "true" : "false");
+
+  const ProbeOptions probe;
+  const auto p = documented_defaults(doc, "ProbeOptions");
+  expect_documented(p, "fraction", probe.fraction());
+  expect_documented(p, "horizon_correction", probe.horizon_correction());
+  expect_documented(p, "lower_when_all_diverge", probe.lower_when_all_diverge() ? "true" : "false");
+  EXPECT_EQ(p.at("offsets"), fmt::format("{{{}}}", fmt::join(probe.offsets(), ", ")));
 }
 
 }  // namespace

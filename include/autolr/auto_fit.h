@@ -13,6 +13,7 @@
 #include "autolr/curve.h"
 #include "autolr/lr_finder.h"
 #include "autolr/one_cycle.h"
+#include "autolr/probe.h"
 #include "autolr/suggest.h"
 #include "autolr/trainer.h"
 
@@ -56,6 +57,12 @@ struct AutoFitOptions {
   /// the loss often falls slowly from the very start, and the descent start
   /// is then far too low for the body. 100 is fastai's usual slice(hi/100, hi).
   AUTOLR_ARG(double, max_group_ratio) = 100.0;
+  /// The verified mode: short one-cycle probe fits at a few LRs around the
+  /// suggestion (ProbeOptions::offsets), each from the state after the range
+  /// test, choose the max LR by the loss they reach; then everything is put
+  /// back bit for bit and the fit runs. Needs a fit whose step count is
+  /// known (sized training data or one_cycle's total_steps). Off by default.
+  AUTOLR_ARG(std::optional<ProbeOptions>, probe) = std::nullopt;
   /// Print the report to stdout when done.
   AUTOLR_ARG(bool, print) = true;
   /// Where to write the run record (autolr/record.h, docs/run-record.md),
@@ -79,15 +86,18 @@ struct AutoFitReport {
   LRCurve curve;
   /// Each range test that ran, in order: one, or two when the first was not clear.
   std::vector<LRCurve> range_tests;
-  FitFacts fit;                         ///< what Method::Auto was told
+  FitFacts fit;  ///< what Method::Auto was told
 
   std::vector<Suggestion> suggestions;  ///< every method, all_methods() order
   Suggestion chosen;                    ///< the configured method's answer
   Suggestion descent_start;             ///< the suggested lower end of a slice(lo, hi)
   std::vector<double> group_max_lrs;    ///< the max LR of each param group; empty when not trained
-  bool trained = false;                 ///< false when the suggestion had no answer
-  std::string decision;                 ///< why this LR, or why no fit
-  std::vector<EpochRecord> history;     ///< the one-cycle fit's epochs
+  /// The probe fits, when options.probe ran them; group_max_lrs are then the
+  /// suggestion's moved by probe->chosen_offset decades.
+  std::optional<ProbeResult> probe;
+  bool trained = false;              ///< false when the suggestion had no answer
+  std::string decision;              ///< why this LR, or why no fit
+  std::vector<EpochRecord> history;  ///< the one-cycle fit's epochs
   std::optional<OneCycleOptions> schedule;
   /// The run record written (options.record_dir), empty when none was; when
   /// it could not be written, `decision` says why and the fit is kept.
@@ -120,7 +130,8 @@ std::vector<double> discriminative_lrs(double hi, double ratio, std::size_t grou
 /// cannot be written is reported (stderr and report.decision), not thrown:
 /// the finished fit is returned.
 /// Throws InvalidArgument for epochs < 1, method DescentStart, group_ratio < 1,
-/// max_group_ratio < 1, a record_dir that is not a directory this process can
+/// max_group_ratio < 1, bad probe options (check_probe_options) or probes
+/// for a fit whose step count is unknown, a record_dir that is not a directory this process can
 /// write to (checked on the main process) or a run_name that is not a file
 /// name (valid_run_name), before anything runs; and as lr_find and fit_one_cycle.
 AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& options = {});

@@ -10,6 +10,7 @@
 #include "autolr/lr_finder.h"
 #include "autolr/one_cycle.h"
 #include "autolr/optim.h"
+#include "autolr/probe.h"
 #include "autolr/progress.h"
 #include "autolr/range_test_options.h"
 #include "autolr/snapshot.h"

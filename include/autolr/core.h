@@ -9,6 +9,7 @@
 #include "autolr/error.h"
 #include "autolr/one_cycle_schedule.h"
 #include "autolr/plot.h"
+#include "autolr/probe_choice.h"
 #include "autolr/record.h"
 #include "autolr/report.h"
 #include "autolr/suggest.h"

@@ -11,6 +11,7 @@ set(AUTOLR_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/plot.cpp
   ${CMAKE_CURRENT_LIST_DIR}/plot_schedule.cpp
   ${CMAKE_CURRENT_LIST_DIR}/printable.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/probe_choice.cpp
   ${CMAKE_CURRENT_LIST_DIR}/record.cpp
   ${CMAKE_CURRENT_LIST_DIR}/report.cpp
   ${CMAKE_CURRENT_LIST_DIR}/svg_canvas.cpp

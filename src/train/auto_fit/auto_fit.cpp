@@ -182,6 +182,29 @@ LRCurve range_test_in_another_order(Trainer& trainer, const LRFinderOptions& opt
   return lr_find(trainer, options);
 }
 
+// The verified mode: probes around the curve's max LRs move them by what the
+// probes point to, or clear them (no fit) when every probe diverged.
+void verify_by_probes(AutoFitReport& report, Trainer& trainer, int64_t fit_steps, const AutoFitOptions& options) {
+  report.probe = probe_fits(trainer, report.group_max_lrs, fit_steps, options.one_cycle(), *options.probe());
+  const ProbeResult& probe = *report.probe;
+  std::string losses;
+  for (const ProbeFit& f : probe.fits) {
+    losses += fmt::format("{}{:.4g}: {}", losses.empty() ? "" : ", ", f.group_max_lrs.back(),
+                          f.diverged ? std::string("diverged") : fmt::format("{:.4g}", f.loss));
+  }
+  const std::string scored = probe.validation ? "validation loss" : "late training loss";
+  if (!probe.chosen_offset) {
+    report.group_max_lrs.clear();
+    report.decision +=
+        fmt::format("; every probe of {} steps diverged ({}): not training", probe.steps_per_probe, losses);
+    return;
+  }
+  for (double& lr : report.group_max_lrs) lr *= std::pow(10.0, *probe.chosen_offset);
+  report.decision +=
+      fmt::format("; probes of {} steps ({} {}) moved it {:+.3g} decades to {:.4g}", probe.steps_per_probe, scored,
+                  losses, *probe.chosen_offset, report.group_max_lrs.back());
+}
+
 }  // namespace
 
 std::vector<double> discriminative_lrs(double hi, double ratio, std::size_t groups) {
@@ -209,6 +232,7 @@ std::string AutoFitReport::suggestions_text() const {
   for (const Suggestion& s : suggestions) {
     for (const Warning& w : s.warnings) out << fmt::format("warning: {}: {}\n", to_string(s.method), w.message);
   }
+  if (probe) out << probe->text();
   out << "decision: " << decision << '\n';
   if (!record_path.empty()) out << "run record: " << record_path << '\n';
   return out.str();
@@ -243,6 +267,14 @@ AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& o
   discriminative_lrs(1.0, options.group_ratio(), groups);  // checks group_ratio before anything runs
   AUTOLR_CHECK_ARGUMENT(options.max_group_ratio() >= 1, "auto_fit", "max_group_ratio",
                         detail::format_double(options.max_group_ratio()), "a value >= 1");
+  std::optional<int64_t> probe_fit_steps;
+  if (options.probe()) {
+    check_probe_options(*options.probe());
+    probe_fit_steps = fit_facts(trainer, epochs, options.one_cycle()).fit_steps();
+    AUTOLR_CHECK_ARGUMENT(probe_fit_steps.has_value(), "auto_fit", "probe", "set",
+                          "a fit whose step count is known, to size the probes (training data with a size(), or "
+                          "one_cycle's total_steps)");
+  }
   std::string why_not;
   AUTOLR_CHECK_ARGUMENT(options.run_name().empty() || valid_run_name(options.run_name(), &why_not), "auto_fit",
                         "run_name", detail::for_message(options.run_name()), "a file name (" + why_not + ")");
@@ -271,14 +303,12 @@ AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& o
     read = fmt::format("the mean of two range tests in other data orders (the first was not clear: {})",
                        first_warning(report.chosen));
     report.range_tests.push_back(range_test_in_another_order(trainer, options.range_test()));
-    read_curve(report, combine_curves(report.range_tests[0], report.range_tests[1]), options.method(),
-               suggest_options);
+    read_curve(report, combine_curves(report.range_tests[0], report.range_tests[1]), options.method(), suggest_options);
   }
 
   if (!report.chosen.lr) {
     report.decision = fmt::format("{} has no answer on {} ({}); not training with a guessed LR",
                                   to_string(options.method()), read, first_warning(report.chosen));
-    if (options.before_fit()) options.before_fit()(report);
   } else {
     const double hi = *report.chosen.lr;
     const bool lo_from_curve =
@@ -299,7 +329,10 @@ AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& o
                                       : "");
     }
     if (!report.chosen.warnings.empty()) report.decision += "; see the warnings";
-    if (options.before_fit()) options.before_fit()(report);
+    if (options.probe()) verify_by_probes(report, trainer, *probe_fit_steps, options);
+  }
+  if (options.before_fit()) options.before_fit()(report);
+  if (!report.group_max_lrs.empty()) {
     OneCycleOptions schedule = options.one_cycle();
     schedule.max_lr(report.group_max_lrs);
     const std::size_t before = trainer.history().size();
