@@ -1,6 +1,7 @@
 // A regression with auto_fit: mean squared error, no metric, Adam. The loss
 // scale is nothing like classification's, which is where a fixed slide-rule
-// threshold goes wrong and the scale-free suggesters still answer.
+// threshold goes wrong and the scale-free suggesters still answer. auto_fit
+// runs in its verified mode (probe fits).
 //
 //   build/examples/regression [epochs]
 
@@ -34,8 +35,13 @@ int main(int argc, char** argv) {
   trainer.set_validation_data(autolr::batches(autolr::split_into_batches(x_valid, y_valid, 256)));
 
   const double before = trainer.evaluate(*autolr::batches(autolr::split_into_batches(x_valid, y_valid, 256))).loss;
-  const autolr::AutoFitReport report =
-      autolr::auto_fit(trainer, epochs, autolr::AutoFitOptions().method(autolr::Method::Minimum));
+  // The verified mode: short probe fits around the suggestion choose the LR.
+  // This curve does not blow up before end_lr, so auto would answer its
+  // last point; fastai's minimum/10 is below it.
+  // [readme-probe]
+  auto report = autolr::auto_fit(
+      trainer, epochs, autolr::AutoFitOptions().method(autolr::Method::Minimum).probe(autolr::ProbeOptions()));
+  // [readme-probe]
   if (!report.trained) return 1;
   const double after = *report.history.back().valid_loss;
   std::printf("validation RMSE %.1f -> %.1f\n", std::sqrt(before), std::sqrt(after));

@@ -10,8 +10,10 @@
 #include <filesystem>
 
 #include "autolr/error.h"
+#include "autolr/probe.h"
 #include "lr_free_record.h"
 #include "lr_free_score.h"
+#include "probe_score.h"
 #include "score.h"
 #include "task_record.h"
 #include "test_support.h"
@@ -106,8 +108,7 @@ TEST(QualityScore, AGridIsScoredByTheMeanOverItsDataOrders) {
 
 TEST(QualityScore, FitFactsRoundTrip) {
   test::TempDir dir;
-  write_fit_facts({{"a", FitFacts().optimizer(OptimizerFamily::RMSprop).fit_steps(94)}, {"b", FitFacts()}},
-                  dir.path());
+  write_fit_facts({{"a", FitFacts().optimizer(OptimizerFamily::RMSprop).fit_steps(94)}, {"b", FitFacts()}}, dir.path());
   const auto back = read_fit_facts(dir.path());
   ASSERT_EQ(back.size(), 2u);
   EXPECT_EQ(back.at("a").optimizer(), OptimizerFamily::RMSprop);
@@ -129,8 +130,8 @@ TEST(QualityScore, TheCommittedResultsAreWhatTheRecordingsGiveToday) {
     const Score& automatic = scores.back();
     ASSERT_EQ(automatic.method, Method::Auto);
     ASSERT_TRUE(automatic.lr) << task.record.name;
-    const std::string cell = fmt::format(" {:.2e} ({:.3f}){} |\n", *automatic.lr, automatic.regret,
-                                         automatic.second_range_test ? " *" : "");
+    const std::string cell =
+        fmt::format(" {:.2e} ({:.3f}){} |\n", *automatic.lr, automatic.regret, automatic.second_range_test ? " *" : "");
     const std::string row_start = "| " + task.record.name + " | ";
     const auto row = committed.find(row_start);
     ASSERT_NE(row, std::string::npos) << task.record.name << " is not in results.md";
@@ -179,6 +180,84 @@ TEST(QualityScore, LrFreeFitsRoundTripAndADivergedOneCountsAsNoTraining) {
   EXPECT_DOUBLE_EQ(lr_free_regret(record, back[0]), 0.25 / 0.4);  // beats the grid
   EXPECT_DOUBLE_EQ(lr_free_regret(record, back[1]), 2.0 / 0.4);   // diverged: the untrained loss
   EXPECT_THROW_WITH(read_lr_free_fits(dir.path() + "/missing.csv"), FormatError, "missing.csv: cannot open");
+}
+
+// Probes around 1e-2 on three_fits(): losses whose parabola has its vertex at
+// `vertex` decades, or the given losses.
+ProbeRecord probes_around_1e2(std::vector<double> losses) {
+  ProbeRecord p;
+  p.center_lr = 1e-2;
+  p.fit_steps = 100;
+  p.steps_per_probe = 10;
+  p.start_loss = 2.0;
+  const double offsets[] = {-0.5, 0.0, 0.5};
+  for (std::size_t i = 0; i < losses.size(); ++i) {
+    ProbeFit f;
+    f.offset = offsets[i];
+    f.group_max_lrs = {1e-2 * std::pow(10.0, offsets[i])};
+    f.loss = losses[i];
+    f.diverged = !std::isfinite(losses[i]) || losses[i] > p.start_loss;
+    f.steps = 10;
+    f.seconds = 0.5;
+    p.fits.push_back(f);
+  }
+  return p;
+}
+
+TEST(QualityScore, ProbeRecordsRoundTripAndBadFilesAreNamed) {
+  test::TempDir dir;
+  const ProbeRecord p = probes_around_1e2({1.0, 0.8, INFINITY});
+  write_probe_record(p, dir.file("t.probe.csv"));
+  const ProbeRecord back = read_probe_record(dir.file("t.probe.csv"));
+  EXPECT_EQ(back.center_lr, 1e-2);
+  EXPECT_EQ(back.steps_per_probe, 10);
+  ASSERT_EQ(back.fits.size(), 3u);
+  EXPECT_EQ(back.fits[1].loss, 0.8);
+  EXPECT_EQ(back.fits[2].loss, INFINITY);
+  EXPECT_TRUE(back.fits[2].diverged);
+  EXPECT_EQ(back.fits[0].group_max_lrs, p.fits[0].group_max_lrs);
+  const std::string bad =
+      dir.write("bad.probe.csv", "# center_lr: 0.1\noffset,max_lr,loss,diverged,steps,seconds\n0,1\n");
+  EXPECT_THROW_WITH(read_probe_record(bad), FormatError, "line 3: 2 fields, expected 6");
+}
+
+TEST(QualityScore, ProbesAreScoredWhereTheyPointWithTheCorrectionAndTheirCost) {
+  RecordedTask task;
+  task.record = three_fits();
+  // Symmetric losses: the probes point at 1e-2, the grid's best.
+  const std::vector<ProbeRecord> probes = {probes_around_1e2({1.0, 0.8, 1.0})};
+  const ProbeScore at_best = score_probes(task, probes, 0.0);
+  EXPECT_DOUBLE_EQ(at_best.regret, 1.0);
+  EXPECT_NEAR(at_best.cost_steps, 0.3, 1e-12);    // 3 x 10 steps of 100
+  EXPECT_NEAR(at_best.cost_seconds, 1.5, 1e-12);  // 3 x 0.5 s over the 1 s grid fit
+  // One decade up lands on the diverged fit: the untrained loss, 2 / 0.5.
+  EXPECT_DOUBLE_EQ(score_probes(task, probes, 1.0).regret, 4.0);
+  EXPECT_EQ(fit_horizon_correction({task}, {probes}), 0.0);
+  // Every probe diverged: no answer.
+  EXPECT_TRUE(std::isnan(score_probes(task, {probes_around_1e2({INFINITY, 3.0, INFINITY})}, 0.0).regret));
+}
+
+TEST(QualityScore, TheCommittedProbeSectionIsWhatTheRecordingsGiveToday) {
+  const std::string directory = AUTOLR_SOURCE_DIR "/bench/quality";
+  const std::string committed = test::read_file(directory + "/results.md");
+  std::vector<std::pair<std::size_t, std::string>> names;
+  for (const std::string& name : recorded_names(directory + "/data"))
+    names.emplace_back(committed.find("| " + name + " | "), name);
+  std::sort(names.begin(), names.end());
+  std::vector<RecordedTask> tasks;
+  std::vector<std::vector<ProbeRecord>> probes;
+  std::vector<Score> curve_only;
+  for (const auto& [at, name] : names) {
+    tasks.push_back(read_recorded_task(directory + "/data", name));
+    curve_only.push_back(score_task(tasks.back(), {Method::Auto}).front());
+    probes.push_back(read_probe_records(directory + "/data", name));
+    ASSERT_EQ(probes.back().size(), static_cast<std::size_t>(tasks.back().orders)) << name << " lacks probes";
+  }
+  const double correction = fit_horizon_correction(tasks, probes);
+  EXPECT_EQ(ProbeOptions().horizon_correction(), correction) << "the default is what the design part gives";
+  const std::string section = probe_markdown(tasks, probes, curve_only, correction);
+  EXPECT_NE(committed.find(section), std::string::npos) << "re-run build/bench/quality_bench; today it gives:\n"
+                                                        << section;
 }
 
 }  // namespace

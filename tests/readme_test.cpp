@@ -54,6 +54,7 @@ TEST(Readme, EveryCppBlockIsCodeThatAnExampleCompiles) {
       {"examples/hand_written_loop.cpp", "[readme-hand-written-loop]"},
       {"examples/transfer_learning.cpp", "[readme-transfer]"},
       {"examples/distributed_training.cpp", "[readme-distributed]"},
+      {"examples/regression.cpp", "[readme-probe]"},
   };
   for (const auto& [file, marker] : regions) {
     const std::string code = region(test::read_file(kSourceDir + "/" + file), marker);

@@ -30,6 +30,8 @@
 #include "design_table.h"
 #include "lr_free.h"
 #include "lr_free_score.h"
+#include "probe_record.h"
+#include "probe_score.h"
 #include "record.h"
 #include "score.h"
 #include "tasks.h"
@@ -60,7 +62,8 @@ Arguments parse(int argc, char** argv) {
       a.only.push_back(argv[++i]);
     } else if (arg == "--orders" && has_value) {
       const std::string value = argv[++i];
-      a.orders = value.size() == 1 && value[0] >= '1' && value[0] <= '0' + autolr::quality::kDataOrders ? value[0] - '0' : 0;
+      a.orders =
+          value.size() == 1 && value[0] >= '1' && value[0] <= '0' + autolr::quality::kDataOrders ? value[0] - '0' : 0;
       if (a.orders == 0)
         throw autolr::InvalidArgument("quality_bench: --orders '" + value + "': expected 1 to " +
                                       std::to_string(autolr::quality::kDataOrders));
@@ -97,9 +100,10 @@ int main(int argc, char** argv) try {
 
   std::vector<autolr::quality::Task> all = autolr::quality::all_tasks();
   if (args.quick)
-    all.erase(std::remove_if(all.begin(), all.end(),
-                             [](const autolr::quality::Task& t) { return t.half != autolr::quality::Half::SecondDesign; }),
-              all.end());
+    all.erase(
+        std::remove_if(all.begin(), all.end(),
+                       [](const autolr::quality::Task& t) { return t.half != autolr::quality::Half::SecondDesign; }),
+        all.end());
   // Order by order, so that a run cut short leaves whole orders behind. The
   // design table reads what is recorded and records nothing.
   for (int order = 1; order <= (args.design_table ? 0 : args.orders); ++order) {
@@ -136,10 +140,31 @@ int main(int argc, char** argv) try {
     untold.push_back(autolr::quality::score_task(task, {autolr::Method::Auto}, /*tell_fit=*/false));
   }
 
+  // The verified mode: probes around auto's answer in each recorded order
+  // (where auto answered), recorded where missing.
+  const std::size_t auto_column =
+      static_cast<std::size_t>(std::find(methods.begin(), methods.end(), autolr::Method::Auto) - methods.begin());
+  std::vector<autolr::quality::Score> curve_only;
+  std::vector<std::vector<autolr::quality::ProbeRecord>> probes;
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    const autolr::quality::Score& answer = scores[t][auto_column];
+    curve_only.push_back(answer);
+    const std::string& name = tasks[t].record.name;
+    for (int order = 1; answer.lr && order <= tasks[t].orders; ++order) {
+      if (!args.rerecord && fs::exists(args.data + "/" + name + autolr::quality::order_suffix(order) + ".probe.csv"))
+        continue;
+      const auto task = std::find_if(all.begin(), all.end(), [&](const auto& k) { return k.name == name; });
+      autolr::quality::record_probes(*task, *answer.lr, args.data, order);
+    }
+    probes.push_back(answer.lr ? autolr::quality::read_probe_records(args.data, name)
+                               : std::vector<autolr::quality::ProbeRecord>{});
+  }
+  const double horizon_correction = autolr::quality::fit_horizon_correction(tasks, probes);
+
   std::vector<std::vector<autolr::quality::LrFreeFit>> lr_free;
   for (const auto& task : tasks)
-    lr_free.push_back(autolr::quality::read_lr_free_fits_over_orders(args.data, task.record.name,
-                                                                     task.record.initial_valid_loss));
+    lr_free.push_back(
+        autolr::quality::read_lr_free_fits_over_orders(args.data, task.record.name, task.record.initial_valid_loss));
   const std::string markdown =
       autolr::quality::results_markdown(tasks, scores, methods) +
       "\n# What the fit knows\n\n"
@@ -150,7 +175,17 @@ int main(int argc, char** argv) try {
       "range test where there was one).\n\n" +
       autolr::quality::confidence_markdown(scores, methods) + "\n" +
       autolr::quality::second_range_test_markdown(tasks, 0.2) +
-      autolr::quality::lr_free_markdown(tasks, lr_free, scores, autolr::quality::lr_free_methods());
+      autolr::quality::lr_free_markdown(tasks, lr_free, scores, autolr::quality::lr_free_methods()) +
+      "\n# The verified mode: probe fits\n\n"
+      "auto_fit with `probe(ProbeOptions())`: three one-cycle probes at auto's answer and half a decade either side, "
+      "each 0.1 of the fit's steps, from the same state and data order, scored by validation loss (a probe that "
+      "ends above the validation loss it started from has diverged; when all three do, they run once more 1.5 "
+      "decades lower); the fit trains "
+      "where they point (the parabola through the best and its neighbours) moved by the horizon correction, which "
+      "is fitted here on the design part alone (least mean log regret; ProbeOptions' default is this value). Each data order probes on its own; a "
+      "task's regret is the mean over its orders. Extra cost: the probes' steps over the fit's, and their measured "
+      "time over one grid fit's at auto's answer (evaluations included).\n\n" +
+      autolr::quality::probe_markdown(tasks, probes, curve_only, horizon_correction);
   autolr::detail::write_text_file(args.out + "/results.md", markdown);
   autolr::detail::write_text_file(args.out + "/regret.svg", autolr::quality::regret_svg(tasks, scores, methods));
   std::fputs(markdown.c_str(), stdout);

@@ -15,12 +15,6 @@
 namespace autolr::quality {
 namespace {
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
-
 std::string format_lr(const std::optional<double>& lr) { return lr ? fmt::format("{:.2e}", *lr) : "none"; }
 
 std::string summary_table(const std::vector<Summary>& summaries) {
@@ -44,6 +38,13 @@ std::vector<Summary> summarize_where(const std::vector<RecordedTask>& tasks,
 }
 
 }  // namespace
+
+double median(std::vector<double> values) {
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
 
 bool Part::has(const RecordedTask& t) const {
   return std::find(halves.begin(), halves.end(), t.record.half) != halves.end();
@@ -246,7 +247,8 @@ std::string fit_facts_markdown(const std::vector<RecordedTask>& tasks, const std
 std::string confidence_markdown(const std::vector<std::vector<Score>>& scores, const std::vector<Method>& methods) {
   const std::size_t a = auto_column(methods);
   const std::pair<double, double> bands[] = {{0.9, 1.01}, {0.5, 0.9}, {0.2, 0.5}, {0.05, 0.2}, {0.0, 0.05}};
-  std::string out = "| confidence | tasks | median regret | worst regret | within 10% of best |\n|---|---:|---:|---:|---:|\n";
+  std::string out =
+      "| confidence | tasks | median regret | worst regret | within 10% of best |\n|---|---:|---:|---:|---:|\n";
   for (const auto& [low, high] : bands) {
     std::vector<std::vector<Score>> in_band;
     for (const auto& row : scores) {

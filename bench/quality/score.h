@@ -40,6 +40,9 @@ RecordedTask read_recorded_task(const std::string& directory, const std::string&
 /// read_recorded_task for each of `names`, reading fit_facts.csv once.
 std::vector<RecordedTask> read_recorded_tasks(const std::string& directory, const std::vector<std::string>& names);
 
+/// The median of `values`; NaN when there are none.
+double median(std::vector<double> values);
+
 /// A grid fit's loss as scored (scored_valid_loss against the record's untrained loss).
 double scored_loss(const TaskRecord& record, const GridFit& fit);
 /// The scored loss at `lr`, linear in log10(lr) between grid points, the end

@@ -13,9 +13,7 @@
 #include "core/text_file.h"
 
 namespace autolr::quality {
-namespace {
-
-double parse_number(const std::string& text, const std::string& where) {
+double parse_record_number(const std::string& text, const std::string& where) {
   try {
     std::size_t used = 0;
     const double value = std::stod(text, &used);
@@ -27,8 +25,6 @@ double parse_number(const std::string& text, const std::string& where) {
   if (text == "inf") return std::numeric_limits<double>::infinity();
   throw FormatError(fmt::format("{}: '{}' is not a number", where, text));
 }
-
-}  // namespace
 
 double scored_valid_loss(double valid_loss, double untrained_loss) {
   return std::isfinite(valid_loss) && valid_loss <= untrained_loss ? valid_loss : untrained_loss;
@@ -66,7 +62,7 @@ std::map<std::string, FitFacts> read_fit_facts(const std::string& directory) {
     } catch (const InvalidArgument& e) {
       throw FormatError(fmt::format("{}: {}", where, e.what()));
     }
-    if (!fields[2].empty()) fit.fit_steps(static_cast<int64_t>(parse_number(fields[2], where)));
+    if (!fields[2].empty()) fit.fit_steps(static_cast<int64_t>(parse_record_number(fields[2], where)));
     facts[fields[0]] = fit;
   }
   return facts;
@@ -84,43 +80,50 @@ void write_task_record(const TaskRecord& record, const std::string& path) {
   detail::write_text_file(path, text);
 }
 
-TaskRecord read_task_record(const std::string& path) {
+RecordFile read_record_file(const std::string& path, const std::string& what, const std::string& columns) {
   std::ifstream in(path);
-  if (!in) throw FormatError(fmt::format("{}: cannot open the task record", path));
-  std::map<std::string, std::string> header;
-  TaskRecord record;
+  if (!in) throw FormatError(fmt::format("{}: cannot open the {}", path, what));
+  RecordFile file;
+  file.path = path;
   std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
+  for (int number = 1; std::getline(in, line); ++number) {
     const std::string where = fmt::format("{}, line {}", path, number);
     if (line.rfind("# ", 0) == 0) {
       const auto colon = line.find(": ");
       if (colon == std::string::npos) throw FormatError(where + ": a header line needs '# key: value'");
-      header[line.substr(2, colon - 2)] = line.substr(colon + 2);
-      continue;
+      file.header[line.substr(2, colon - 2)] = line.substr(colon + 2);
+    } else if (!line.empty() && line.rfind(columns, 0) != 0) {
+      file.rows.emplace_back(where, line);
     }
-    if (line.empty() || line.rfind("max_lr,", 0) == 0) continue;
+  }
+  return file;
+}
+
+const std::string& RecordFile::field(const std::string& key) const {
+  const auto found = header.find(key);
+  if (found == header.end()) throw FormatError(fmt::format("{}: no '# {}:' line", path, key));
+  return found->second;
+}
+
+TaskRecord read_task_record(const std::string& path) {
+  const RecordFile file = read_record_file(path, "task record", "max_lr,");
+  TaskRecord record;
+  for (const auto& [where, line] : file.rows) {
     std::istringstream fields(line);
     std::string a, b, c, d;
     if (!std::getline(fields, a, ',') || !std::getline(fields, b, ',') || !std::getline(fields, c, ',') ||
         !std::getline(fields, d))
       throw FormatError(where + ": expected max_lr,valid_loss,metric,seconds");
-    record.grid.push_back(
-        {parse_number(a, where), parse_number(b, where), parse_number(c, where), parse_number(d, where)});
+    record.grid.push_back({parse_record_number(a, where), parse_record_number(b, where), parse_record_number(c, where),
+                           parse_record_number(d, where)});
   }
-  auto field = [&](const std::string& key) {
-    const auto found = header.find(key);
-    if (found == header.end()) throw FormatError(fmt::format("{}: no '# {}:' line", path, key));
-    return found->second;
-  };
-  record.name = field("name");
-  record.half = field("half");
-  record.description = field("description");
-  record.metric_name = field("metric");
-  record.planned_steps = static_cast<std::size_t>(parse_number(field("planned_steps"), path));
-  record.stop_reason = field("stop_reason");
-  record.initial_valid_loss = parse_number(field("initial_valid_loss"), path);
+  record.name = file.field("name");
+  record.half = file.field("half");
+  record.description = file.field("description");
+  record.metric_name = file.field("metric");
+  record.planned_steps = static_cast<std::size_t>(parse_record_number(file.field("planned_steps"), path));
+  record.stop_reason = file.field("stop_reason");
+  record.initial_valid_loss = parse_record_number(file.field("initial_valid_loss"), path);
   if (record.grid.size() < 2) throw FormatError(fmt::format("{}: fewer than 2 grid fits", path));
   return record;
 }

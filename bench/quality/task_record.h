@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "autolr/suggest.h"
@@ -25,6 +26,24 @@ std::string order_suffix(int order);
 /// one above the untrained model's, counts as the untrained loss (a fit that
 /// blew up is worth no training).
 double scored_valid_loss(double valid_loss, double untrained_loss);
+
+/// A number of a record file; throws FormatError naming `where` otherwise
+/// (fmt's "nan" and "inf" included).
+double parse_record_number(const std::string& text, const std::string& where);
+
+/// A record file read as text: its `# key: value` header lines and its other
+/// non-empty lines but the column names (the line starting with `columns`),
+/// each with "<path>, line N" to name it in errors.
+struct RecordFile {
+  std::string path;
+  std::map<std::string, std::string> header;
+  std::vector<std::pair<std::string, std::string>> rows;  ///< (where, line)
+  /// Throws FormatError naming the path when there is no `# key:` line.
+  const std::string& field(const std::string& key) const;
+};
+/// Throws FormatError naming the path when it cannot be opened (`what`: "task
+/// record", ...) or a header line has no ": ".
+RecordFile read_record_file(const std::string& path, const std::string& what, const std::string& columns);
 
 struct GridFit {
   double max_lr = 0;
