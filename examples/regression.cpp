@@ -3,7 +3,7 @@
 // threshold goes wrong and the scale-free suggesters still answer. auto_fit
 // runs in its verified mode (probe fits).
 //
-//   build/examples/regression [epochs]
+//   build/examples/regression [epochs] [plot.svg]
 
 #include <autolr/auto_fit.h>
 #include <autolr/trainer.h>
@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   auto report = autolr::auto_fit(
       trainer, epochs, autolr::AutoFitOptions().method(autolr::Method::Minimum).probe(autolr::ProbeOptions()));
   // [readme-probe]
+  // The curve, the probes' losses at their LRs and the LR trained with.
+  if (argc > 2) autolr::write_svg(argv[2], report);
   if (!report.trained) return 1;
   const double after = *report.history.back().valid_loss;
   std::printf("validation RMSE %.1f -> %.1f\n", std::sqrt(before), std::sqrt(after));

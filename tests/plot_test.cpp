@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
+#include <sstream>
 #include <string>
 
 #include "autolr/curve_csv.h"
@@ -46,7 +50,8 @@ TEST(Plot, SvgHasBothPanelsEverySuggestionAndTheSlideWindow) {
 TEST(Plot, RsvgConvertRendersEveryCurveShapeToPng) {
   if (!have_rsvg_convert()) GTEST_SKIP() << "rsvg-convert not installed (apt-get install librsvg2-bin)";
   test::TempDir dir;
-  for (const char* name : {"clean_valley", "nan_tail", "inf_tail", "plateau", "two_points_down", "hairpin", "long"}) {
+  for (const char* name : {"clean_valley", "nan_tail", "inf_tail", "plateau", "two_points_down", "hairpin", "long", "only_rises",
+                           "no_blowup"}) {
     SCOPED_TRACE(name);
     const LRCurve curve = read_curve_csv(test::curve_path(name));
     const std::string svg_path = dir.file(std::string(name) + ".svg");
@@ -122,6 +127,138 @@ TEST(Plot, ShowsWhatAutoReadAndItsConfidence) {
   const std::string without = render_svg(curve, {suggest(curve, Method::Valley)});
   EXPECT_EQ(without.find("lag-free"), std::string::npos);
   EXPECT_EQ(without.find("stroke-dasharray:6 3"), std::string::npos);
+}
+
+// The x1 of every <line> drawn with `style`, in document order.
+std::vector<double> line_xs(const std::string& svg, const std::string& style) {
+  std::vector<double> xs;
+  const std::string tail = "style=\"" + style + "\"/>";
+  for (std::size_t at = svg.find(tail); at != std::string::npos; at = svg.find(tail, at + 1)) {
+    const std::size_t start = svg.rfind("<line x1=\"", at);
+    if (start != std::string::npos && svg.find('\n', start) > at) xs.push_back(std::stod(svg.substr(start + 10)));
+  }
+  return xs;
+}
+
+ProbeFit probe_at(double offset, double lr, double loss, bool diverged = false) {
+  ProbeFit fit;
+  fit.offset = offset;
+  fit.group_max_lrs = {lr / 10, lr};  // a slice: the highest group is the one marked
+  fit.loss = loss;
+  fit.diverged = diverged;
+  return fit;
+}
+
+TEST(Plot, MarksEachProbeFitWithItsLossAndTheLrItTrainedWith) {
+  const LRCurve curve = read_curve_csv(test::curve_path("clean_valley"));
+  const Suggestion automatic = suggest(curve, Method::Auto);
+  ASSERT_TRUE(automatic.lr);
+  const double lr = *automatic.lr;
+  ProbeMarks marks;
+  marks.fits = {probe_at(-0.5, lr / std::sqrt(10.0), 0.4125), probe_at(0, lr, 0.3875),
+                probe_at(0.5, lr * std::sqrt(10.0), 2.5, true), probe_at(20, lr * 1e20, 0.1)};
+  marks.trained_lr = lr;
+  const std::string svg = render_svg(curve, {automatic}, PlotOptions().probes(marks));
+
+  EXPECT_NE(svg.find("probe -0.5: loss 0.4125"), std::string::npos);
+  EXPECT_NE(svg.find("probe +0: loss 0.3875"), std::string::npos);
+  EXPECT_NE(svg.find("probe +0.5: diverged"), std::string::npos);
+  EXPECT_EQ(svg.find("probe +20"), std::string::npos) << "a probe outside the LR range is not drawn";
+  EXPECT_NE(svg.find(fmt::format("trained: {:.3g}", lr)), std::string::npos);
+  EXPECT_NE(svg.find("4 probe fits, loss each reached"), std::string::npos) << "the legend says what the lines are";
+  EXPECT_NE(svg.find(fmt::format("trained with {:.3g}", lr)), std::string::npos);
+  EXPECT_EQ(svg.find("nan"), std::string::npos);
+
+  // Each line is where its LR is: the trained one through auto's dot, the
+  // probes half a decade either side, the diverged one in red.
+  const std::vector<double> probes = line_xs(svg, "stroke:#555;stroke-width:1.5;stroke-dasharray:2 3");
+  const std::vector<double> diverged = line_xs(svg, "stroke:#d62728;stroke-width:1.5;stroke-dasharray:2 3");
+  const std::vector<double> trained = line_xs(svg, "stroke:#000;stroke-width:2");
+  ASSERT_EQ(probes.size(), 3u) << "two probes and the legend's sample";
+  ASSERT_EQ(diverged.size(), 1u);
+  ASSERT_EQ(trained.size(), 2u) << "the line and the legend's sample";
+  const std::size_t dot = svg.find("<circle cx=\"");
+  ASSERT_NE(dot, std::string::npos);
+  EXPECT_NEAR(trained[0], std::stod(svg.substr(dot + 12)), 0.01);
+  EXPECT_NEAR(probes[1], trained[0], 0.01);
+  EXPECT_NEAR(probes[1] - probes[0], diverged[0] - probes[1], 0.02) << "equal steps on the log axis";
+  EXPECT_GT(probes[1] - probes[0], 10);
+  if (have_rsvg_convert()) {  // rotated labels and all, a renderer takes it
+    test::TempDir dir;
+    write_svg(dir.file("probes.svg"), curve, {automatic}, PlotOptions().probes(marks));
+    const std::string command = "rsvg-convert -o '" + dir.file("probes.png") + "' '" + dir.file("probes.svg") + "'";
+    EXPECT_EQ(std::system(command.c_str()), 0);
+    EXPECT_EQ(png_size(dir.file("probes.png")), (std::pair<unsigned, unsigned>{900, 760}));
+  }
+
+  const std::string plain = render_svg(curve, {automatic});
+  EXPECT_EQ(plain.find("probe"), std::string::npos) << "no marks unless asked";
+  EXPECT_EQ(plain.find("trained"), std::string::npos);
+}
+
+struct Rect {
+  double x, y, width, height;
+};
+
+// The legend's box: the one rectangle drawn in its style.
+Rect legend_rect(const std::string& svg) {
+  const std::size_t style = svg.find("style=\"fill:white;fill-opacity:0.85;stroke:#ccc\"");
+  const std::size_t start = svg.rfind("<rect ", style);
+  Rect r{};
+  EXPECT_EQ(std::sscanf(svg.c_str() + start, R"(<rect x="%lf" y="%lf" width="%lf" height="%lf")", &r.x, &r.y,
+                        &r.width, &r.height),
+            4);
+  return r;
+}
+
+// The points of every curve drawn in the loss panel.
+std::vector<std::pair<double, double>> loss_panel_points(const std::string& svg) {
+  std::vector<std::pair<double, double>> points;
+  const std::string clip = "clip-path=\"url(#loss-panel)\"";
+  for (std::size_t at = svg.find(clip); at != std::string::npos; at = svg.find(clip, at + 1)) {
+    const std::size_t begin = svg.rfind("points=\"", at) + 8;
+    std::istringstream coordinates(svg.substr(begin, svg.find('"', begin) - begin));
+    double x = 0, y = 0;
+    char comma = 0;
+    while (coordinates >> x >> comma >> y) points.emplace_back(x, y);
+  }
+  return points;
+}
+
+TEST(Plot, TheLegendGoesWhereItCoversNoCurve) {
+  // Lowest at the start: the lower left corner, where the legend usually
+  // sits, holds the curve's start.
+  const LRCurve rising = read_curve_csv(test::curve_path("only_rises"));
+  const LRCurve valley = read_curve_csv(test::curve_path("clean_valley"));
+  for (const LRCurve* curve : {&rising, &valley}) {
+    const std::string svg = render_svg(*curve, suggest_all(*curve));
+    const Rect legend = legend_rect(svg);
+    const auto points = loss_panel_points(svg);
+    ASSERT_GT(points.size(), 100u);
+    for (const auto& [x, y] : points) {
+      ASSERT_FALSE(x >= legend.x && x <= legend.x + legend.width && y >= legend.y && y <= legend.y + legend.height)
+          << "the legend covers the curve at " << x << "," << y;
+    }
+  }
+  const Rect moved = legend_rect(render_svg(rising, suggest_all(rising)));
+  const Rect lower_left = legend_rect(render_svg(valley, suggest_all(valley)));
+  EXPECT_TRUE(moved.x != lower_left.x || moved.y != lower_left.y) << "out of the lower left corner";
+}
+
+TEST(Plot, RejectsProbeMarksWithoutAFinitePositiveLr) {
+  const LRCurve curve = read_curve_csv(test::curve_path("clean_valley"));
+  ProbeMarks no_groups;
+  no_groups.fits = {probe_at(0, 1e-3, 0.5), ProbeFit()};
+  EXPECT_THROW_WITH(render_svg(curve, {}, PlotOptions().probes(no_groups)), InvalidArgument,
+                    "render_svg: options.probes.fits[1].group_max_lrs = [], expected one finite value > 0");
+  ProbeMarks negative;
+  negative.fits = {probe_at(0, -1e-3, 0.5)};
+  EXPECT_THROW_WITH(render_svg(curve, {}, PlotOptions().probes(negative)), InvalidArgument,
+                    "options.probes.fits[0].group_max_lrs = [-0.0001, -0.001]");
+  ProbeMarks bad_trained;
+  bad_trained.trained_lr = std::numeric_limits<double>::infinity();
+  EXPECT_THROW_WITH(write_svg("/nonexistent/dir/plot.svg", curve, {}, PlotOptions().probes(bad_trained)),
+                    InvalidArgument, "options.probes.trained_lr = inf, expected a finite value > 0");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "autolr/probe.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -187,6 +188,16 @@ TEST(AutoFitProbe, TrainsWithTheProbedLrAndSaysWhy) {
   EXPECT_EQ(report.history.size(), 2u) << "the probes add no epochs";
   EXPECT_NE(report.decision.find("probes of 4 steps"), std::string::npos) << report.decision;
   EXPECT_NE(report.text().find("probes: 4 steps each"), std::string::npos) << report.text();
+
+  // The picture shows what decided: every probe in range, and the LR trained with.
+  const std::string svg = render_svg(report);
+  EXPECT_NE(svg.find(fmt::format("trained: {:.3g}", report.group_max_lrs.back())), std::string::npos);
+  EXPECT_NE(svg.find("3 probe fits"), std::string::npos);
+  for (const ProbeFit& fit : report.probe->fits) {
+    if (fit.group_max_lrs.back() > report.curve.lrs().back()) continue;
+    EXPECT_NE(svg.find(fmt::format("probe {:+.3g}: ", fit.offset)), std::string::npos) << fit.offset;
+  }
+  EXPECT_NE(svg.find("descent-start: "), std::string::npos) << "the slice's lower end is marked too";
 }
 
 TEST(AutoFitProbe, DoesNotTrainWhenEveryProbeDiverges) {

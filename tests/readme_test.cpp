@@ -16,6 +16,7 @@
 
 #include "autolr/auto_fit.h"
 #include "autolr/lr_finder.h"
+#include "autolr/plot.h"
 #include "test_support.h"
 
 namespace autolr {
@@ -167,6 +168,12 @@ TEST(Readme, ReferenceTablesGiveTheCodesDefaults) {
   expect_documented(p, "horizon_correction", probe.horizon_correction());
   expect_documented(p, "lower_when_all_diverge", probe.lower_when_all_diverge() ? "true" : "false");
   EXPECT_EQ(p.at("offsets"), fmt::format("{{{}}}", fmt::join(probe.offsets(), ", ")));
+
+  const PlotOptions plot;
+  const auto pl = documented_defaults(doc, "PlotOptions");
+  expect_documented(pl, "width", static_cast<double>(plot.width()));
+  expect_documented(pl, "height", static_cast<double>(plot.height()));
+  expect_documented(pl, "probes", plot.probes().fits.empty() && !plot.probes().trained_lr ? "none" : "some");
 }
 
 }  // namespace

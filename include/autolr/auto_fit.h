@@ -13,6 +13,7 @@
 #include "autolr/curve.h"
 #include "autolr/lr_finder.h"
 #include "autolr/one_cycle.h"
+#include "autolr/plot.h"
 #include "autolr/probe.h"
 #include "autolr/suggest.h"
 #include "autolr/trainer.h"
@@ -108,6 +109,13 @@ struct AutoFitReport {
   /// All of it: suggestions_text(), the schedule and the epochs.
   std::string text() const;
 };
+
+/// render_svg of what decided: the report's curve, every suggestion with the
+/// lower end of a slice, the probe fits when they ran and the max LR it
+/// trains with (options.probes is replaced). Throws as render_svg.
+std::string render_svg(const AutoFitReport& report, PlotOptions options = {});
+/// Writes it to `path`. Throws as write_svg.
+void write_svg(const std::string& path, const AutoFitReport& report, PlotOptions options = {});
 
 /// The family of `optimizer` as Method::Auto knows them, by exact type (an
 /// SGD with momentum 0 in every group is SgdNoMomentum); none for another type.

@@ -164,13 +164,11 @@ void remove_previous_outputs(const fs::path& out) {
 
 // The curve, its picture, and a PNG of it when rsvg-convert is there.
 void write_pictures(const fs::path& out, const AutoFitReport& report, Outputs& outputs) {
-  std::vector<Suggestion> marked = report.suggestions;
-  marked.push_back(report.descent_start);
   const fs::path csv = out / kCurveFile;
   outputs.write(csv, [&] { write_curve_csv(report.curve, csv.string()); });
   const fs::path svg = out / kSvgFile;
   const bool have_svg = outputs.write(
-      svg, [&] { write_svg(svg.string(), report.curve, marked, PlotOptions().title("LR range test, Fashion-MNIST")); });
+      svg, [&] { write_svg(svg.string(), report, PlotOptions().title("LR range test, Fashion-MNIST")); });
   if (!have_svg) return;
   // Rendered beside the final name and renamed, so a failed or cut-short
   // conversion never leaves a broken PNG behind. Optional: no PNG is no error.

@@ -1,9 +1,12 @@
 #include "autolr/plot.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <initializer_list>
 
 #include "autolr/error.h"
 #include "autolr/suggest.h"
@@ -65,8 +68,83 @@ double loss_at(const std::vector<double>& lrs, const std::vector<double>& losses
   return losses[upper - 1] + t * (losses[upper] - losses[upper - 1]);
 }
 
+double highest_lr(const ProbeFit& fit) { return *std::max_element(fit.group_max_lrs.begin(), fit.group_max_lrs.end()); }
+
+bool positive_finite(double value) { return value > 0 && std::isfinite(value); }
+
+void check_probe_marks(const ProbeMarks& marks) {
+  for (std::size_t i = 0; i < marks.fits.size(); ++i) {
+    const auto& lrs = marks.fits[i].group_max_lrs;
+    const bool ok = !lrs.empty() && std::all_of(lrs.begin(), lrs.end(), positive_finite);
+    AUTOLR_CHECK_ARGUMENT(ok, "render_svg", fmt::format("options.probes.fits[{}].group_max_lrs", i),
+                          fmt::format("[{}]", fmt::join(lrs, ", ")), "one finite value > 0 per param group");
+  }
+  if (marks.trained_lr) {
+    AUTOLR_CHECK_ARGUMENT(positive_finite(*marks.trained_lr), "render_svg", "options.probes.trained_lr",
+                          detail::format_double(*marks.trained_lr), "a finite value > 0");
+  }
+}
+
+constexpr const char* kProbeStyle = "stroke:#555;stroke-width:1.5;stroke-dasharray:2 3";
+constexpr const char* kDivergedProbeStyle = "stroke:#d62728;stroke-width:1.5;stroke-dasharray:2 3";
+constexpr const char* kTrainedStyle = "stroke:#000;stroke-width:2";
+
+// A vertical line across the panel at `lr` with `label` written down along
+// it from the top; false, and nothing drawn, outside the LR range.
+bool draw_lr_line(SvgCanvas& svg, const Box& box, const Scale& x, double lr, const std::string& style,
+                  const std::string& label) {
+  const double at = x(lr);
+  if (!(at >= box.left && at <= box.right())) return false;
+  svg.line(at, box.top, at, box.bottom(), style);
+  svg.text(at - 4, box.top + 6, label, kLabelStyle, "end", -90);
+  return true;
+}
+
+constexpr double kLegendWidth = 270;  // "auto: no answer, confidence 0.00 (!)" fits
+
+// The corner of `panel` where a legend of this size covers the fewest drawn
+// points: lower left first (below a range test's start, left of its
+// valley), then lower right, upper right, upper left.
+Box legend_box(const Box& panel, double width, double height, const std::vector<std::pair<double, double>>& drawn) {
+  const double left = panel.left + 4, right = panel.right() - 4 - width;
+  const double top = panel.top + 4, bottom = panel.bottom() - 4 - height;
+  Box best{};
+  std::size_t fewest = SIZE_MAX;
+  const std::initializer_list<std::pair<double, double>> corners = {
+      {left, bottom}, {right, bottom}, {right, top}, {left, top}};
+  for (const auto& [corner_left, corner_top] : corners) {
+    const Box candidate{corner_left, corner_top, width, height};
+    const auto covered = static_cast<std::size_t>(std::count_if(drawn.begin(), drawn.end(), [&](const auto& point) {
+      return point.first >= candidate.left && point.first <= candidate.right() && point.second >= candidate.top &&
+             point.second <= candidate.bottom();
+    }));
+    if (covered < fewest) {
+      fewest = covered;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+// Returns the legend rows the marks need; adds the lines' points to `drawn`.
+int draw_probe_marks(SvgCanvas& svg, const Box& box, const Scale& x, const ProbeMarks& marks,
+                     std::vector<std::pair<double, double>>& drawn) {
+  const auto mark = [&](double lr, const char* style, const std::string& label) {
+    if (!draw_lr_line(svg, box, x, lr, style, label)) return;
+    for (double at = box.top; at <= box.bottom(); at += 8) drawn.emplace_back(x(lr), at);
+  };
+  for (const ProbeFit& fit : marks.fits) {
+    const std::string result = fit.diverged ? "diverged" : fmt::format("loss {:.4g}", fit.loss);
+    mark(highest_lr(fit), fit.diverged ? kDivergedProbeStyle : kProbeStyle,
+         fmt::format("probe {:+.3g}: {}", fit.offset, result));
+  }
+  if (marks.trained_lr) mark(*marks.trained_lr, kTrainedStyle, fmt::format("trained: {:.3g}", *marks.trained_lr));
+  return (marks.fits.empty() ? 0 : 1) + (marks.trained_lr ? 1 : 0);
+}
+
 void draw_loss_panel(SvgCanvas& svg, const Box& box, const LRCurve& curve, const std::vector<double>& losses,
-                     const FinitePrefix& finite, const std::vector<Suggestion>& suggestions) {
+                     const FinitePrefix& finite, const std::vector<Suggestion>& suggestions,
+                     const ProbeMarks& probes) {
   const Scale x(curve.lrs().front(), curve.lrs().back(), box.left, box.right(), true);
   const bool draw_raw = &losses != &curve.losses();
   const Range range = draw_raw ? merge(readable_range(losses), readable_range(curve.losses())) : readable_range(losses);
@@ -79,28 +157,49 @@ void draw_loss_panel(SvgCanvas& svg, const Box& box, const LRCurve& curve, const
     for (std::size_t i = 0; i < values.size(); ++i) xy.emplace_back(x(curve.lrs()[i]), y(values[i]));
     return xy;
   };
-  if (draw_raw) svg.polyline(points(curve.losses()), "stroke:#bbb;stroke-width:1", "loss-panel");
-  svg.polyline(points(losses), "stroke:#1f77b4;stroke-width:2", "loss-panel");
+  // Every drawn point, so that the legend can go where the fewest are.
+  std::vector<std::pair<double, double>> drawn;
+  const auto draw = [&](const std::vector<std::pair<double, double>>& xy, const char* style) {
+    svg.polyline(xy, style, "loss-panel");
+    drawn.insert(drawn.end(), xy.begin(), xy.end());
+  };
+  if (draw_raw) draw(points(curve.losses()), "stroke:#bbb;stroke-width:1");
+  draw(points(losses), "stroke:#1f77b4;stroke-width:2");
   // What auto read: the raw losses smoothed without lag, not the lagging EMA.
   const bool has_auto = std::any_of(suggestions.begin(), suggestions.end(),
                                     [](const Suggestion& s) { return s.method == Method::Auto; });
   const FinitePrefix raw(curve.lrs(), curve.losses());
   const bool draw_lag_free = has_auto && raw.losses.size() >= 2;
   constexpr const char* kLagFreeStyle = "stroke:#333;stroke-width:1.5;stroke-dasharray:6 3";
-  if (draw_lag_free)
-    svg.polyline(points(smooth_in_log_lr(raw.lrs, raw.losses, AutoSuggestOptions().window_decades())), kLagFreeStyle,
-                 "loss-panel");
-
-  // The legend sits in the lower left corner, below the curve's start and
-  // left of its valley, where a range-test curve rarely goes.
-  const double rows = static_cast<double>(suggestions.size() + (draw_lag_free ? 1 : 0));
-  const double legend_top = box.bottom() - 17.0 * rows - 10;
-  double legend_y = legend_top + 14;
-  svg.rect(box.left + 4, legend_top, 236, 17.0 * rows + 6, "fill:white;fill-opacity:0.85;stroke:#ccc");
   if (draw_lag_free) {
-    svg.line(box.left + 9, legend_y - 4, box.left + 21, legend_y - 4, kLagFreeStyle);
-    svg.text(box.left + 26, legend_y, "what auto read: lag-free smoothing", kLabelStyle);
+    draw(points(smooth_in_log_lr(raw.lrs, raw.losses, AutoSuggestOptions().window_decades())), kLagFreeStyle);
+  }
+
+  const int probe_rows = draw_probe_marks(svg, box, x, probes, drawn);
+
+  const double rows = static_cast<double>(suggestions.size() + (draw_lag_free ? 1 : 0) + probe_rows);
+  if (rows == 0) return;
+  const Box legend = legend_box(box, kLegendWidth, 17.0 * rows + 6, drawn);
+  svg.rect(legend.left, legend.top, legend.width, legend.height, "fill:white;fill-opacity:0.85;stroke:#ccc");
+  double legend_y = legend.top + 14;
+  const auto row = [&](const std::string& label) {
+    svg.text(legend.left + 22, legend_y, label, kLabelStyle);
     legend_y += 17;
+  };
+  const auto line_sample = [&](const char* style) {
+    svg.line(legend.left + 5, legend_y - 4, legend.left + 17, legend_y - 4, style);
+  };
+  if (draw_lag_free) {
+    line_sample(kLagFreeStyle);
+    row("what auto read: lag-free smoothing");
+  }
+  if (!probes.fits.empty()) {
+    line_sample(kProbeStyle);
+    row(fmt::format("{} probe fits, loss each reached", probes.fits.size()));
+  }
+  if (probes.trained_lr) {
+    line_sample(kTrainedStyle);
+    row(fmt::format("trained with {:.3g}", *probes.trained_lr));
   }
   for (std::size_t i = 0; i < suggestions.size(); ++i) {
     const Suggestion& s = suggestions[i];
@@ -117,9 +216,8 @@ void draw_loss_panel(SvgCanvas& svg, const Box& box, const LRCurve& curve, const
     }
     if (s.confidence) label += fmt::format(", confidence {:.2f}", *s.confidence);
     if (!s.warnings.empty()) label += " (!)";
-    svg.circle(box.left + 15, legend_y - 4, 5, fmt::format("fill:{}", color));
-    svg.text(box.left + 26, legend_y, label, kLabelStyle);
-    legend_y += 17;
+    svg.circle(legend.left + 11, legend_y - 4, 5, fmt::format("fill:{}", color));
+    row(label);
   }
 }
 
@@ -144,8 +242,13 @@ void draw_gradient_panel(SvgCanvas& svg, const Box& box, std::size_t points, con
     for (std::size_t end : {span.first, span.last}) {
       svg.circle(x(static_cast<double>(end)), y(gradient[end]), 5, "fill:#d62728;stroke:white;stroke-width:1");
     }
-    svg.text(left + 4, box.top + 16,
-             fmt::format("{} window: points {}..{}", to_string(window->method), span.first, span.last), kLabelStyle);
+    // Ends at the panel's right edge when it would run past it (~7 px a character).
+    const std::string label = fmt::format("{} window: points {}..{}", to_string(window->method), span.first, span.last);
+    if (left + 4 + 7.0 * static_cast<double>(label.size()) <= box.right()) {
+      svg.text(left + 4, box.top + 16, label, kLabelStyle);
+    } else {
+      svg.text(box.right() - 4, box.top + 16, label, kLabelStyle, "end");
+    }
   }
   std::vector<std::pair<double, double>> xy;
   for (std::size_t i = 0; i < gradient.size(); ++i) xy.emplace_back(x(static_cast<double>(i)), y(gradient[i]));
@@ -158,13 +261,14 @@ std::string render_svg(const LRCurve& curve, const std::vector<Suggestion>& sugg
   SvgCanvas svg(options.width(), options.height());
   const detail::TwoPanelLayout panels =
       detail::two_panel_layout(svg, "render_svg", options.width(), options.height(), options.title());
+  check_probe_marks(options.probes());
   if (curve.empty()) {
     svg.text(options.width() / 2.0, options.height() / 2.0, "empty curve: nothing recorded", kLabelStyle, "middle");
     return svg.finish();
   }
   const auto& losses = select_losses(curve, options.loss_series());
   const FinitePrefix finite(curve.lrs(), losses);
-  draw_loss_panel(svg, panels.top, curve, losses, finite, suggestions);
+  draw_loss_panel(svg, panels.top, curve, losses, finite, suggestions, options.probes());
   draw_gradient_panel(svg, panels.bottom, losses.size(), finite, suggestions);
   return svg.finish();
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "core/check.h"
 #include "core/printable.h"
@@ -100,22 +101,70 @@ void SvgCanvas::line(double x1, double y1, double x2, double y2, const std::stri
         << '\n';
 }
 
+namespace {
+
+using Point = std::pair<double, double>;
+
+// The part of the segment p-q inside [left, right] x [top, bottom]
+// (Liang-Barsky), none when it misses; an end inside is returned as it is.
+std::optional<std::pair<Point, Point>> clip_segment(Point p, Point q, double left, double right, double top,
+                                                    double bottom) {
+  const double dx = q.first - p.first, dy = q.second - p.second;
+  double enter = 0, leave = 1;
+  for (const auto& [direction, room] : {std::pair{-dx, p.first - left}, std::pair{dx, right - p.first},
+                                        std::pair{-dy, p.second - top}, std::pair{dy, bottom - p.second}}) {
+    if (direction == 0) {
+      if (room < 0) return std::nullopt;
+      continue;
+    }
+    const double t = room / direction;
+    if (direction < 0) {
+      if (t > leave) return std::nullopt;
+      enter = std::max(enter, t);
+    } else {
+      if (t < enter) return std::nullopt;
+      leave = std::min(leave, t);
+    }
+  }
+  const auto at = [&](double t, Point end) {
+    return t == 0 ? p : t == 1 ? end : Point{p.first + t * dx, p.second + t * dy};
+  };
+  return std::pair{at(enter, q), at(leave, q)};
+}
+
+}  // namespace
+
 void SvgCanvas::polyline(const std::vector<std::pair<double, double>>& points, const std::string& style,
                          const std::string& clip_id) {
   const std::string clip = clip_id.empty() ? "" : fmt::format(R"svg( clip-path="url(#{})")svg", clip_id);
-  std::string coordinates;
+  std::vector<Point> piece;
   const auto flush = [&] {
-    if (!coordinates.empty()) {
+    if (piece.size() >= 2) {
+      std::string coordinates;
+      for (const auto& [x, y] : piece) {
+        coordinates += fmt::format("{}{:.2f},{:.2f}", coordinates.empty() ? "" : " ", x, y);
+      }
       body_ << fmt::format(R"(<polyline points="{}" style="fill:none;{}"{}/>)", coordinates, style, clip) << '\n';
     }
-    coordinates.clear();
+    piece.clear();
   };
-  for (const auto& [x, y] : points) {
-    if (!std::isfinite(x) || !std::isfinite(y)) {
+  // Segments are cut at a canvas' size beyond each edge: a diverged loss is
+  // drawn at y = -1e13, which renderers give up on (rsvg: "NoMemory"), while
+  // what is visible stays exactly where it was.
+  const double left = -width_, right = 2.0 * width_, top = -height_, bottom = 2.0 * height_;
+  const auto finite = [](const Point& p) { return std::isfinite(p.first) && std::isfinite(p.second); };
+  for (std::size_t i = 1; i < points.size(); ++i) {
+    const Point &p = points[i - 1], &q = points[i];
+    const auto inside = finite(p) && finite(q) ? clip_segment(p, q, left, right, top, bottom) : std::nullopt;
+    if (!inside) {
       flush();
       continue;
     }
-    coordinates += fmt::format("{}{:.2f},{:.2f}", coordinates.empty() ? "" : " ", x, y);
+    if (piece.empty() || piece.back() != inside->first) {
+      flush();
+      piece.push_back(inside->first);
+    }
+    piece.push_back(inside->second);
   }
   flush();
 }
@@ -175,8 +224,16 @@ Range readable_range(const std::vector<double>& values) {
   const auto lowest = std::min_element(finite.begin(), finite.end());
   const double high_before = *std::max_element(finite.begin(), lowest + 1);
   const double high_all = *std::max_element(finite.begin(), finite.end());
-  const double span = std::max(high_before - *lowest, 1e-12 * std::max(1.0, std::abs(*lowest)));
-  return {*lowest - 0.05 * span, std::min(high_all, high_before + 0.25 * span) + 0.05 * span};
+  // A curve lowest at its start has nothing before its lowest point: then
+  // the median distance from it sets the span, and still only a diverged
+  // tail is clipped.
+  std::vector<double> above(finite.size());
+  std::transform(finite.begin(), finite.end(), above.begin(), [&](double v) { return v - *lowest; });
+  std::nth_element(above.begin(), above.begin() + static_cast<std::ptrdiff_t>(above.size() / 2), above.end());
+  const double typical = above[above.size() / 2];
+  const double span = std::max({high_before - *lowest, typical, 1e-12 * std::max(1.0, std::abs(*lowest))});
+  const double high = std::max(high_before, *lowest + typical);
+  return {*lowest - 0.05 * span, std::min(high_all, high + 0.25 * span) + 0.05 * span};
 }
 
 TwoPanelLayout two_panel_layout(SvgCanvas& svg, const char* where, int width, int height, const std::string& title) {

@@ -60,8 +60,10 @@ struct Range {
 
 /// The y range that keeps a loss curve readable, for the plots and the
 /// report's thumbnails alike: down to the lowest finite value, up to a bit
-/// above the values before it; a diverged tail (often 1e6 times the minimum)
-/// is clipped, not drawn to scale. Never empty, also for a flat curve.
+/// above the values before it or the median value, whichever is higher (a
+/// curve lowest at its start has nothing before it); a diverged tail
+/// (often 1e6 times the minimum) is clipped, not drawn to scale. Never
+/// empty, also for a flat curve.
 Range readable_range(const std::vector<double>& values);
 
 /// A plotting area in pixels.
