@@ -10,6 +10,7 @@
 
 #include "autolr/auto_fit.h"
 #include "autolr/error.h"
+#include "autolr/record.h"
 #include "autolr/trainer.h"
 #include "test_support.h"
 #include "torch_support.h"
@@ -178,8 +179,10 @@ TEST(ProbeFits, BadInputsAreNamedAndChangeNothing) {
 
 TEST(AutoFitProbe, TrainsWithTheProbedLrAndSaysWhy) {
   Problem p;
+  test::TempDir records;
   const AutoFitReport report =
-      auto_fit(*p.trainer, 2, AutoFitOptions().print(false).probe(ProbeOptions().horizon_correction(0.1)));
+      auto_fit(*p.trainer, 2,
+               AutoFitOptions().print(false).probe(ProbeOptions().horizon_correction(0.1)).record_dir(records.path()));
   ASSERT_TRUE(report.trained) << report.decision;
   ASSERT_TRUE(report.probe && report.probe->chosen_offset);
   EXPECT_EQ(report.probe->steps_per_probe, 4);  // 0.1 of 2 epochs of 20 batches
@@ -198,6 +201,17 @@ TEST(AutoFitProbe, TrainsWithTheProbedLrAndSaysWhy) {
     EXPECT_NE(svg.find(fmt::format("probe {:+.3g}: ", fit.offset)), std::string::npos) << fit.offset;
   }
   EXPECT_NE(svg.find("descent-start: "), std::string::npos) << "the slice's lower end is marked too";
+
+  // The run record keeps every probe, so the review page can show them.
+  const RunRecord record = read_run_record(report.record_path);
+  ASSERT_EQ(record.probes.size(), report.probe->fits.size());
+  for (std::size_t i = 0; i < record.probes.size(); ++i) {
+    EXPECT_EQ(record.probes[i].offset, report.probe->fits[i].offset);
+    EXPECT_EQ(record.probes[i].group_max_lrs, report.probe->fits[i].group_max_lrs);
+    EXPECT_EQ(record.probes[i].loss, report.probe->fits[i].loss);
+    EXPECT_EQ(record.probes[i].diverged, report.probe->fits[i].diverged);
+    EXPECT_EQ(record.probes[i].steps, 4);
+  }
 }
 
 TEST(AutoFitProbe, DoesNotTrainWhenEveryProbeDiverges) {

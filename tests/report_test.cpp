@@ -4,6 +4,7 @@
 
 #include "autolr/report.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -154,6 +155,8 @@ TEST(RunRecordFile, RoundTripGivesTheSameValuesBitForBit) {
   r.schedule = schedule;
   r.epochs = {{0, 10, any_double(), std::nullopt, std::nullopt, 0.1},
               {1, 11, std::nan(""), any_double(), std::numeric_limits<double>::infinity(), any_double()}};
+  r.probes = {{-0.5, {1.0 / 3, 0.1}, any_double(), false, 12, any_double()},
+              {0.5, {3e-3, 2e-308}, std::numeric_limits<double>::infinity(), true, 3, 0.25}};
   r.optimizer = "AdamW";
   r.optimizer_options = {{"lr", "0.001"}, {"betas", "0.9, 0.999"}, {"clé", "välue"}};
   r.parameter_count = (int64_t{1} << 53) + 1;  // past what a double holds exactly
@@ -222,6 +225,15 @@ TEST(RunRecordFile, RoundTripGivesTheSameValuesBitForBit) {
     EXPECT_TRUE(same_double(back.epochs[e].valid_loss, r.epochs[e].valid_loss));
     EXPECT_TRUE(same_double(back.epochs[e].metric, r.epochs[e].metric));
     EXPECT_TRUE(same_double(back.epochs[e].seconds, r.epochs[e].seconds));
+  }
+  ASSERT_EQ(back.probes.size(), r.probes.size());
+  for (std::size_t i = 0; i < r.probes.size(); ++i) {
+    EXPECT_TRUE(same_double(back.probes[i].offset, r.probes[i].offset));
+    EXPECT_TRUE(same_doubles(back.probes[i].group_max_lrs, r.probes[i].group_max_lrs));
+    EXPECT_TRUE(same_double(back.probes[i].loss, r.probes[i].loss));
+    EXPECT_EQ(back.probes[i].diverged, r.probes[i].diverged);
+    EXPECT_EQ(back.probes[i].steps, r.probes[i].steps);
+    EXPECT_TRUE(same_double(back.probes[i].seconds, r.probes[i].seconds));
   }
   EXPECT_EQ(back.optimizer, r.optimizer);
   EXPECT_EQ(back.optimizer_options, r.optimizer_options);
@@ -315,6 +327,18 @@ TEST(RunRecordFile, BadFilesGiveOneClearMessageNamingTheFile) {
   expect_rejected("bad-method.json", with("\"chosen_method\": \"auto\"", "\"chosen_method\": \"magic\""),
                   "field \"chosen_method\"");
   expect_rejected("bad-curve.json", with("{\"lr\":[1e-07,", "{\"lr\":[1.0,"), "field \"curve\" is not a valid curve");
+  // A probe is drawn at its LR: each must be one.
+  expect_rejected("bad-probe-lr.json",
+                  with("\"probes\": []",
+                       R"("probes": [{"offset": 0, "group_max_lrs": [0.1, -1], "loss": 0.5, "diverged": false}])"),
+                  "field \"probes[0].group_max_lrs[1]\": expected a finite LR > 0, got -1");
+  expect_rejected(
+      "no-probe-lr.json",
+      with("\"probes\": []", R"("probes": [{"offset": 0, "group_max_lrs": [], "loss": 0.5, "diverged": false}])"),
+      "field \"probes[0].group_max_lrs\": expected one max LR per param group, got []");
+  expect_rejected("probe-no-loss.json",
+                  with("\"probes\": []", R"("probes": [{"offset": 0, "group_max_lrs": [0.1], "diverged": false}])"),
+                  "missing field \"probes[0].loss\"");
   EXPECT_THROW_WITH(read_run_record(dir.file("missing.json")), FormatError,
                     dir.file("missing.json") + ": cannot be read");
 }
@@ -612,6 +636,34 @@ TEST(Report, EscapesEveryTextFromARecord) {
   EXPECT_NE(markdown.find("\\<script\\>"), std::string::npos);
   EXPECT_NE(render_report_json(runs).find(R"("name": "<script>alert(\"name\")</script>")"), std::string::npos)
       << "JSON keeps the text as it is";
+}
+
+TEST(Report, AVerifiedRunShowsItsProbesInThePlotAndATable) {
+  RunRecord verified = record_of("verified", "clean_valley");
+  const double lr = verified.group_max_lrs[0];
+  verified.probes = {{-0.5, {lr / std::sqrt(10.0)}, 0.4125, false, 30, 1.5},
+                     {0, {lr}, 0.3875, false, 30, 1.5},
+                     {0.5, {lr * std::sqrt(10.0)}, 2.5, true, 30, 1.5}};
+  RunCollection runs;
+  runs.runs.push_back({"verified.json", verified});
+  runs.runs.push_back({"plain.json", record_of("plain", "clean_valley")});
+  const std::string page = render_report_html(runs);
+
+  EXPECT_NE(page.find("probe -0.5: loss 0.4125"), std::string::npos);
+  EXPECT_NE(page.find("probe +0.5: diverged"), std::string::npos);
+  EXPECT_NE(page.find(fmt::format("trained: {:.3g}", lr)), std::string::npos) << "the LR the fit trained with";
+  EXPECT_NE(page.find(fmt::format("<td class=\"n\">{:.3g}</td><td class=\"n\">30</td><td class=\"n\">2.5 "
+                                  "(diverged)</td>",
+                                  lr * std::sqrt(10.0))),
+            std::string::npos);
+  const auto tables = [&](const std::string& text) {
+    std::size_t n = 0;
+    for (auto at = text.find("Probe fits (verified mode)"); at != std::string::npos;
+         at = text.find("Probe fits (verified mode)", at + 1))
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(tables(page), 1u) << "a table for the verified run alone";
 }
 
 TEST(Report, MarkdownAndJsonHoldTheSameRowsInTheSameOrder) {

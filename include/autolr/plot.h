@@ -22,6 +22,10 @@ namespace autolr {
 struct ProbeMarks {
   std::vector<ProbeFit> fits;
   std::optional<double> trained_lr;  ///< the highest param group's max LR
+
+  /// The marks of a fit: `fits`, and the highest of `group_max_lrs` (none
+  /// when it is empty: the fit did not train).
+  static ProbeMarks of_fit(std::vector<ProbeFit> fits, const std::vector<double>& group_max_lrs);
 };
 
 struct PlotOptions {

@@ -13,6 +13,7 @@
 
 #include "autolr/curve.h"
 #include "autolr/one_cycle_schedule.h"
+#include "autolr/probe_choice.h"
 #include "autolr/suggest.h"
 
 namespace autolr {
@@ -46,6 +47,9 @@ struct RunRecord {
   std::string decision;               ///< why this LR, or why no fit
   std::vector<double> group_max_lrs;  ///< the max LR of each param group; empty when not trained
   bool trained = false;
+  /// The probe fits of auto_fit's verified mode in the order they ran (a
+  /// lowered round after the first); empty when none ran.
+  std::vector<ProbeFit> probes;
   std::optional<OneCycleOptions> schedule;  ///< the one-cycle fit's schedule, when it trained
   std::vector<Epoch> epochs;
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
+#include <utility>
 
 #include "autolr/error.h"
 #include "autolr/suggest.h"
@@ -143,8 +144,7 @@ int draw_probe_marks(SvgCanvas& svg, const Box& box, const Scale& x, const Probe
 }
 
 void draw_loss_panel(SvgCanvas& svg, const Box& box, const LRCurve& curve, const std::vector<double>& losses,
-                     const FinitePrefix& finite, const std::vector<Suggestion>& suggestions,
-                     const ProbeMarks& probes) {
+                     const FinitePrefix& finite, const std::vector<Suggestion>& suggestions, const ProbeMarks& probes) {
   const Scale x(curve.lrs().front(), curve.lrs().back(), box.left, box.right(), true);
   const bool draw_raw = &losses != &curve.losses();
   const Range range = draw_raw ? merge(readable_range(losses), readable_range(curve.losses())) : readable_range(losses);
@@ -166,8 +166,8 @@ void draw_loss_panel(SvgCanvas& svg, const Box& box, const LRCurve& curve, const
   if (draw_raw) draw(points(curve.losses()), "stroke:#bbb;stroke-width:1");
   draw(points(losses), "stroke:#1f77b4;stroke-width:2");
   // What auto read: the raw losses smoothed without lag, not the lagging EMA.
-  const bool has_auto = std::any_of(suggestions.begin(), suggestions.end(),
-                                    [](const Suggestion& s) { return s.method == Method::Auto; });
+  const bool has_auto =
+      std::any_of(suggestions.begin(), suggestions.end(), [](const Suggestion& s) { return s.method == Method::Auto; });
   const FinitePrefix raw(curve.lrs(), curve.losses());
   const bool draw_lag_free = has_auto && raw.losses.size() >= 2;
   constexpr const char* kLagFreeStyle = "stroke:#333;stroke-width:1.5;stroke-dasharray:6 3";
@@ -256,6 +256,12 @@ void draw_gradient_panel(SvgCanvas& svg, const Box& box, std::size_t points, con
 }
 
 }  // namespace
+
+ProbeMarks ProbeMarks::of_fit(std::vector<ProbeFit> fits, const std::vector<double>& group_max_lrs) {
+  ProbeMarks marks{std::move(fits), std::nullopt};
+  if (!group_max_lrs.empty()) marks.trained_lr = *std::max_element(group_max_lrs.begin(), group_max_lrs.end());
+  return marks;
+}
 
 std::string render_svg(const LRCurve& curve, const std::vector<Suggestion>& suggestions, const PlotOptions& options) {
   SvgCanvas svg(options.width(), options.height());

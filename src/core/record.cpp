@@ -15,6 +15,7 @@
 
 #include "autolr/error.h"
 #include "core/atomic_file.h"
+#include "core/check.h"
 #include "core/json_text.h"
 #include "core/printable.h"
 
@@ -101,6 +102,12 @@ Json epoch_json(const RunRecord::Epoch& e) {
           {"valid_loss", optional_number(e.valid_loss)},
           {"metric", optional_number(e.metric)},
           {"seconds", number(e.seconds)}};
+}
+
+Json probe_json(const ProbeFit& p) {
+  return {{"offset", number(p.offset)}, {"group_max_lrs", numbers(p.group_max_lrs)},
+          {"loss", number(p.loss)},     {"diverged", p.diverged},
+          {"steps", p.steps},           {"seconds", number(p.seconds)}};
 }
 
 // One top-level field per line, the elements of long lists of objects one
@@ -375,6 +382,27 @@ RunRecord::Epoch parse_epoch(const Json& value, const std::string& where, const 
   return e;
 }
 
+// The plots mark a probe at its highest group LR: each must be one.
+ProbeFit parse_probe(const Json& value, const std::string& where, const std::string& source) {
+  const Fields f(value, where, source);
+  ProbeFit p;
+  p.offset = f.as_number(f.require("offset"), f.path("offset"));
+  p.group_max_lrs = f.numbers("group_max_lrs");
+  if (p.group_max_lrs.empty()) f.fail(f.path("group_max_lrs"), "expected one max LR per param group, got []");
+  for (std::size_t g = 0; g < p.group_max_lrs.size(); ++g) {
+    const double lr = p.group_max_lrs[g];
+    if (!(lr > 0 && std::isfinite(lr))) {
+      f.fail(fmt::format("{}[{}]", f.path("group_max_lrs"), g),
+             fmt::format("expected a finite LR > 0, got {}", detail::format_double(lr)));
+    }
+  }
+  p.loss = f.as_number(f.require("loss"), f.path("loss"));
+  p.diverged = f.boolean("diverged");
+  p.steps = f.integer_or("steps", 0);
+  p.seconds = f.number_or("seconds", 0);
+  return p;
+}
+
 void check_schema(const Fields& f) {
   const Json* schema = f.find("schema");
   if (!schema) throw FormatError(fmt::format("{}: not an autolr run record (no \"schema\" field)", f.source()));
@@ -418,6 +446,8 @@ std::string run_record_json(const RunRecord& r) {
   for (const auto& s : r.suggestions) suggestions.push_back(suggestion_json(s));
   Json epochs = Json::array();
   for (const auto& e : r.epochs) epochs.push_back(epoch_json(e));
+  Json probes = Json::array();
+  for (const auto& p : r.probes) probes.push_back(probe_json(p));
   Json options = Json::object();
   for (const auto& [key, value] : r.optimizer_options) options[key] = value;
   const Json record = {{"schema", kRunRecordSchema},
@@ -430,6 +460,7 @@ std::string run_record_json(const RunRecord& r) {
                        {"decision", r.decision},
                        {"trained", r.trained},
                        {"group_max_lrs", numbers(r.group_max_lrs)},
+                       {"probes", probes},
                        {"schedule", r.schedule ? schedule_json(*r.schedule) : Json(nullptr)},
                        {"optimizer", {{"name", r.optimizer}, {"options", options}}},
                        {"parameter_count", r.parameter_count},
@@ -474,6 +505,12 @@ RunRecord parse_run_record(const std::string& text, const std::string& source) {
   r.decision = f.string_or("decision", "");
   r.trained = f.boolean("trained");
   r.group_max_lrs = f.numbers_or_empty("group_max_lrs");
+  if (const Json* probes = f.find("probes"); probes && !probes->is_null()) {
+    if (!probes->is_array()) f.fail("probes", "an array", *probes);
+    for (std::size_t i = 0; i < probes->size(); ++i) {
+      r.probes.push_back(parse_probe((*probes)[i], fmt::format("probes[{}]", i), source));
+    }
+  }
   if (const Json* schedule = f.find("schedule"); schedule && !schedule->is_null()) {
     r.schedule = parse_schedule(*schedule, source);
   }

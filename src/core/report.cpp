@@ -479,6 +479,25 @@ std::string suggestions_table(const RunRecord& r) {
   return out + "</tbody></table>\n";
 }
 
+// Only for runs whose auto_fit ran its verified mode.
+std::string probes_table(const RunRecord& r) {
+  if (r.probes.empty()) return "";
+  std::string out =
+      "<p>Probe fits (verified mode), each from the same snapshot:</p>\n<table><thead><tr><th class=\"n\">offset "
+      "(decades)</th><th class=\"n\">max lr</th><th class=\"n\">steps</th><th class=\"n\">loss</th><th "
+      "class=\"n\">seconds</th></tr></thead><tbody>\n";
+  for (const ProbeFit& p : r.probes) {
+    std::string lrs;
+    for (double lr : p.group_max_lrs) lrs += (lrs.empty() ? "" : ", ") + lr_text(lr);
+    out += fmt::format(
+        R"(<tr><td class="n">{:+.3g}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{:.1f}</td></tr>)",
+        p.offset, lrs, p.steps, p.diverged ? fmt::format("{:.4g} (diverged)", p.loss) : fmt::format("{:.4g}", p.loss),
+        p.seconds);
+    out += '\n';
+  }
+  return out + "</tbody></table>\n";
+}
+
 std::string epochs_table(const RunRecord& r) {
   if (r.epochs.empty()) return "<p>No epochs: there was no fit.</p>\n";
   std::string out =
@@ -519,7 +538,12 @@ std::string details_section(const RunCollection& runs, const RunReview& row) {
     try {
       out += "<div class=\"plot\">" +
              inline_svg(render_svg(r.curve, in_method_order(r.suggestions),
-                                   PlotOptions().width(760).height(580).title("LR range test")),
+                                   PlotOptions()
+                                       .width(760)
+                                       .height(580)
+                                       .title("LR range test")
+                                       .probes(ProbeMarks::of_fit(
+                                           r.probes, r.trained ? r.group_max_lrs : std::vector<double>{}))),
                         fmt::format("r{}-", row.run + 1)) +
              "</div>\n";
     } catch (const std::exception& e) {
@@ -532,6 +556,7 @@ std::string details_section(const RunCollection& runs, const RunReview& row) {
                          : fmt::format("lr {} to {}", lr_text(r.curve.lrs().front()), lr_text(r.curve.lrs().back())),
                      html(to_string(r.curve.stop_reason())));
   out += suggestions_table(r);
+  out += probes_table(r);
   if (r.schedule) {
     const OneCycleOptions& o = *r.schedule;
     std::string max_lrs;

@@ -119,6 +119,7 @@ RunRecord make_record(const AutoFitReport& report, const AutoFitOptions& options
   r.decision = report.decision;
   r.group_max_lrs = report.group_max_lrs;
   r.trained = report.trained;
+  if (report.probe) r.probes = report.probe->fits;
   r.schedule = report.schedule;
   for (const EpochRecord& e : report.history) {
     r.epochs.push_back({e.epoch, e.steps, e.train_loss, e.valid_loss, e.metric, e.seconds});

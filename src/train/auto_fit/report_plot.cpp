@@ -1,5 +1,3 @@
-#include <algorithm>
-
 #include "autolr/auto_fit.h"
 
 namespace autolr {
@@ -12,11 +10,7 @@ std::vector<Suggestion> marked_suggestions(const AutoFitReport& report) {
 }
 
 ProbeMarks probe_marks(const AutoFitReport& report) {
-  ProbeMarks marks;
-  if (report.probe) marks.fits = report.probe->fits;
-  if (!report.group_max_lrs.empty())
-    marks.trained_lr = *std::max_element(report.group_max_lrs.begin(), report.group_max_lrs.end());
-  return marks;
+  return ProbeMarks::of_fit(report.probe ? report.probe->fits : std::vector<ProbeFit>{}, report.group_max_lrs);
 }
 
 }  // namespace
