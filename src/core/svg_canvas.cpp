@@ -126,10 +126,8 @@ std::optional<std::pair<Point, Point>> clip_segment(Point p, Point q, double lef
       leave = std::min(leave, t);
     }
   }
-  const auto at = [&](double t, Point end) {
-    return t == 0 ? p : t == 1 ? end : Point{p.first + t * dx, p.second + t * dy};
-  };
-  return std::pair{at(enter, q), at(leave, q)};
+  const auto at = [&](double t) { return t == 0 ? p : t == 1 ? q : Point{p.first + t * dx, p.second + t * dy}; };
+  return std::pair{at(enter), at(leave)};
 }
 
 }  // namespace
