@@ -50,8 +50,8 @@ TEST(Plot, SvgHasBothPanelsEverySuggestionAndTheSlideWindow) {
 TEST(Plot, RsvgConvertRendersEveryCurveShapeToPng) {
   if (!have_rsvg_convert()) GTEST_SKIP() << "rsvg-convert not installed (apt-get install librsvg2-bin)";
   test::TempDir dir;
-  for (const char* name : {"clean_valley", "nan_tail", "inf_tail", "plateau", "two_points_down", "hairpin", "long", "only_rises",
-                           "no_blowup"}) {
+  for (const char* name : {"clean_valley", "nan_tail", "inf_tail", "plateau", "two_points_down", "hairpin", "long",
+                           "only_rises", "no_blowup"}) {
     SCOPED_TRACE(name);
     const LRCurve curve = read_curve_csv(test::curve_path(name));
     const std::string svg_path = dir.file(std::string(name) + ".svg");
@@ -149,6 +149,22 @@ ProbeFit probe_at(double offset, double lr, double loss, bool diverged = false) 
   return fit;
 }
 
+// The anchor (x, y) of every probe's and the trained LR's label (rotated to
+// run up its line; the axis titles are rotated too, and left out).
+std::vector<std::pair<double, double>> line_label_anchors(const std::string& svg) {
+  std::vector<std::pair<double, double>> anchors;
+  const std::string key = "transform=\"rotate(-90 ";
+  for (std::size_t at = svg.find(key); at != std::string::npos; at = svg.find(key, at + 1)) {
+    const std::string label = svg.substr(svg.find('>', at) + 1, 7);
+    if (label.rfind("probe", 0) != 0 && label.rfind("trained", 0) != 0) continue;
+    std::istringstream numbers(svg.substr(at + key.size(), 40));
+    double x = 0, y = 0;
+    numbers >> x >> y;
+    anchors.emplace_back(x, y);
+  }
+  return anchors;
+}
+
 TEST(Plot, MarksEachProbeFitWithItsLossAndTheLrItTrainedWith) {
   const LRCurve curve = read_curve_csv(test::curve_path("clean_valley"));
   const Suggestion automatic = suggest(curve, Method::Auto);
@@ -183,6 +199,16 @@ TEST(Plot, MarksEachProbeFitWithItsLossAndTheLrItTrainedWith) {
   EXPECT_NEAR(probes[1], trained[0], 0.01);
   EXPECT_NEAR(probes[1] - probes[0], diverged[0] - probes[1], 0.02) << "equal steps on the log axis";
   EXPECT_GT(probes[1] - probes[0], 10);
+  // The trained line lies on probe +0's: their labels take different sides,
+  // and no two labels of the panel share the same strip of it.
+  const auto anchors = line_label_anchors(svg);
+  ASSERT_EQ(anchors.size(), 4u) << "3 probes in range and the trained LR";
+  for (std::size_t i = 0; i < anchors.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      EXPECT_TRUE(std::abs(anchors[i].first - anchors[j].first) >= 13 || anchors[i].second != anchors[j].second)
+          << "labels " << j << " and " << i << " overlap at x " << anchors[i].first << ", " << anchors[j].first;
+    }
+  }
   if (have_rsvg_convert()) {  // rotated labels and all, a renderer takes it
     test::TempDir dir;
     write_svg(dir.file("probes.svg"), curve, {automatic}, PlotOptions().probes(marks));
@@ -205,8 +231,8 @@ Rect legend_rect(const std::string& svg) {
   const std::size_t style = svg.find("style=\"fill:white;fill-opacity:0.85;stroke:#ccc\"");
   const std::size_t start = svg.rfind("<rect ", style);
   Rect r{};
-  EXPECT_EQ(std::sscanf(svg.c_str() + start, R"(<rect x="%lf" y="%lf" width="%lf" height="%lf")", &r.x, &r.y,
-                        &r.width, &r.height),
+  EXPECT_EQ(std::sscanf(svg.c_str() + start, R"(<rect x="%lf" y="%lf" width="%lf" height="%lf")", &r.x, &r.y, &r.width,
+                        &r.height),
             4);
   return r;
 }

@@ -92,12 +92,40 @@ constexpr const char* kTrainedStyle = "stroke:#000;stroke-width:2";
 
 // A vertical line across the panel at `lr` with `label` written down along
 // it from the top; false, and nothing drawn, outside the LR range.
+// Where a vertical line's rotated label goes: the side of the line and how
+// far down the panel it starts. Labels of lines a few pixels apart (a probe
+// at the LR the fit trained with) take the other side, then the lower half.
+class LineLabels {
+ public:
+  explicit LineLabels(const Box& box) : box_(box) {}
+  // The label's baseline x and top y for a line at x = `at`.
+  std::pair<double, double> place(double at) {
+    constexpr double kGlyphs = 13;  // a rotated 12 px label's width
+    const double rows[] = {box_.top + 6, box_.top + box_.height / 2};
+    for (const double top : rows) {
+      for (const double baseline : {at - 4, at + 4 + kGlyphs}) {
+        const bool free = std::none_of(placed_.begin(), placed_.end(), [&](const auto& p) {
+          return p.second == top && std::abs(p.first - baseline) < kGlyphs;
+        });
+        if (free) return placed_.emplace_back(baseline, top);
+      }
+    }
+    return {at - 4, rows[0]};  // crowded beyond that: overlap rather than hide
+  }
+
+ private:
+  Box box_;
+  std::vector<std::pair<double, double>> placed_;
+};
+
+// A vertical line at `lr` with its label, if the LR is inside the panel.
 bool draw_lr_line(SvgCanvas& svg, const Box& box, const Scale& x, double lr, const std::string& style,
-                  const std::string& label) {
+                  const std::string& label, LineLabels& labels) {
   const double at = x(lr);
   if (!(at >= box.left && at <= box.right())) return false;
   svg.line(at, box.top, at, box.bottom(), style);
-  svg.text(at - 4, box.top + 6, label, kLabelStyle, "end", -90);
+  const auto [baseline, top] = labels.place(at);
+  svg.text(baseline, top, label, kLabelStyle, "end", -90);
   return true;
 }
 
@@ -130,8 +158,9 @@ Box legend_box(const Box& panel, double width, double height, const std::vector<
 // Returns the legend rows the marks need; adds the lines' points to `drawn`.
 int draw_probe_marks(SvgCanvas& svg, const Box& box, const Scale& x, const ProbeMarks& marks,
                      std::vector<std::pair<double, double>>& drawn) {
+  LineLabels labels(box);
   const auto mark = [&](double lr, const char* style, const std::string& label) {
-    if (!draw_lr_line(svg, box, x, lr, style, label)) return;
+    if (!draw_lr_line(svg, box, x, lr, style, label, labels)) return;
     for (double at = box.top; at <= box.bottom(); at += 8) drawn.emplace_back(x(lr), at);
   };
   for (const ProbeFit& fit : marks.fits) {
