@@ -35,12 +35,11 @@ int main(int argc, char** argv) {
   trainer.set_validation_data(autolr::batches(autolr::split_into_batches(x_valid, y_valid, 256)));
 
   const double before = trainer.evaluate(*autolr::batches(autolr::split_into_batches(x_valid, y_valid, 256))).loss;
-  // The verified mode: short probe fits around the suggestion choose the LR.
-  // This curve does not blow up before end_lr, so auto would answer its
-  // last point; fastai's minimum/10 is below it.
+  // The verified mode, auto_fit's default: short probe fits around the
+  // suggestion choose the LR. This curve does not blow up before end_lr, so
+  // auto would answer its last point; fastai's minimum/10 is below it.
   // [readme-probe]
-  auto report = autolr::auto_fit(
-      trainer, epochs, autolr::AutoFitOptions().method(autolr::Method::Minimum).probe(autolr::ProbeOptions()));
+  auto report = autolr::auto_fit(trainer, epochs, autolr::AutoFitOptions().method(autolr::Method::Minimum));
   // [readme-probe]
   // The curve, the probes' losses at their LRs and the LR trained with.
   if (argc > 2) autolr::write_svg(argv[2], report);

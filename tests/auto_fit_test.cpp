@@ -64,7 +64,8 @@ TEST(AutoFit, LandsWithinAFewPercentOfTheBestFinalLossOfAnLrGrid) {
 
 TEST(AutoFit, ReportsEverySuggestionTheScheduleAndTheEpochs) {
   Problem p;
-  const AutoFitReport report = auto_fit(*p.trainer, 2, AutoFitOptions().print(false).method(Method::Minimum));
+  const AutoFitReport report =
+      auto_fit(*p.trainer, 2, AutoFitOptions().print(false).method(Method::Minimum).probe(std::nullopt));
   ASSERT_TRUE(report.trained);
   EXPECT_EQ(report.suggestions.size(), all_methods().size());
   EXPECT_EQ(report.chosen.method, Method::Minimum);
@@ -114,8 +115,8 @@ TEST(AutoFit, TakesTheSlicesLowerEndFromTheCurveCappedAtMaxGroupRatio) {
   Trainer trainer(model, optimizer, test::cross_entropy, batches(test::classification_batches(30, 32)),
                   TrainerOptions().progress(false));
   for (double cap : {1e9, 10.0}) {
-    const AutoFitReport report =
-        auto_fit(trainer, 1, AutoFitOptions().print(false).lower_end_from_curve(true).max_group_ratio(cap));
+    const AutoFitReport report = auto_fit(
+        trainer, 1, AutoFitOptions().print(false).lower_end_from_curve(true).max_group_ratio(cap).probe(std::nullopt));
     ASSERT_TRUE(report.trained && report.descent_start.lr);
     ASSERT_EQ(report.group_max_lrs.size(), 2u);
     EXPECT_EQ(report.group_max_lrs[1], *report.chosen.lr);
@@ -193,8 +194,10 @@ struct ShuffledProblem {
 // A range ending before the blow-up gives at most half the confidence: with a
 // floor of 0.9 the curve is never clear enough.
 AutoFitOptions unclear_options() {
-  return AutoFitOptions().print(false).range_test(LRFinderOptions().end_lr(1e-4).num_iter(30).progress(false)).suggest(
-      SuggestOptions().auto_rule(AutoSuggestOptions().min_confidence(0.9)));
+  return AutoFitOptions()
+      .print(false)
+      .range_test(LRFinderOptions().end_lr(1e-4).num_iter(30).progress(false))
+      .suggest(SuggestOptions().auto_rule(AutoSuggestOptions().min_confidence(0.9)));
 }
 
 TEST(AutoFit, AnUnclearCurveGetsASecondRangeTestInAnotherOrderThenNoFit) {
@@ -223,8 +226,7 @@ TEST(AutoFit, AnUnclearCurveGetsASecondRangeTestInAnotherOrderThenNoFit) {
 
 TEST(AutoFit, RefusePolicyRunsOneRangeTestAndDoesNotTrain) {
   ShuffledProblem p;
-  const AutoFitReport report =
-      auto_fit(*p.trainer, 2, unclear_options().low_confidence(LowConfidencePolicy::Refuse));
+  const AutoFitReport report = auto_fit(*p.trainer, 2, unclear_options().low_confidence(LowConfidencePolicy::Refuse));
   EXPECT_EQ(report.range_tests.size(), 1u);
   EXPECT_FALSE(report.trained);
   EXPECT_NE(report.decision.find("below min_confidence 0.9"), std::string::npos) << report.decision;

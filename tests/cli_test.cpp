@@ -270,6 +270,10 @@ TEST(CliDemo, PrintsTheTableAndTestAccuracyWritesThePicturesAndIsReproducible) {
     EXPECT_TRUE(std::filesystem::exists(dir.file(file))) << file;
   }
   EXPECT_NE(test::read_file(dir.file("a/report.json")).find("\"accuracy\""), std::string::npos);
+  // The verified mode is the default: its probes are printed, decide and are kept.
+  EXPECT_NE(first.out.find("probes: "), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("; probes of "), std::string::npos) << first.out;
+  EXPECT_NE(test::read_file(dir.file("a/report.json")).find("\"probes\""), std::string::npos);
 
   const auto second = run_cli("demo" + quick + quoted(dir.file("b")));
   ASSERT_EQ(second.exit_code, 0) << second.err;
@@ -414,6 +418,13 @@ TEST(CliDemo, RefusesANameThatIsNotUtf8BeforeTraining) {
   }
   const auto good = run_cli(small_demo(data, dir.file("out")));
   EXPECT_EQ(good.exit_code, 0) << "the same data under a UTF-8 name trains: " << good.out << good.err;
+  EXPECT_NE(good.out.find("no probe fits: each would have 1 of the fit's 10 steps"), std::string::npos) << good.out;
+
+  // --no-probe trains at the curve's answer: no probe is run, kept or mentioned.
+  const auto curve_only = run_cli(small_demo(data, dir.file("curve-only")) + " --no-probe");
+  EXPECT_EQ(curve_only.exit_code, 0) << curve_only.out << curve_only.err;
+  EXPECT_EQ(curve_only.out.find("probe"), std::string::npos) << curve_only.out;
+  EXPECT_EQ(test::read_file(dir.file("curve-only/report.json")).find("\"probes\""), std::string::npos);
 }
 
 TEST(CliDemo, KeepsAFinishedFitsResultsWhenAnOutputCannotBeWritten) {

@@ -225,6 +225,22 @@ TEST(AutoFitProbe, DoesNotTrainWhenEveryProbeDiverges) {
   EXPECT_TRUE(test::identical(before, test::capture(*p.model, *p.optimizer)));
 }
 
+TEST(AutoFitProbe, ProbesByDefaultAndTrainsAtTheCurvesAnswerWhenTurnedOff) {
+  Problem p;
+  const AutoFitReport verified = auto_fit(*p.trainer, 2, AutoFitOptions().print(false));
+  ASSERT_TRUE(verified.probe.has_value()) << "the verified mode is auto_fit's default";
+  EXPECT_EQ(verified.probe->fits.size(), ProbeOptions().offsets().size());
+  ASSERT_TRUE(verified.trained && verified.probe->chosen_offset) << verified.decision;
+  EXPECT_NEAR(verified.group_max_lrs[0], *verified.chosen.lr * std::pow(10.0, *verified.probe->chosen_offset), 1e-12);
+
+  Problem q;
+  const AutoFitReport curve_only = auto_fit(*q.trainer, 2, AutoFitOptions().print(false).probe(std::nullopt));
+  EXPECT_FALSE(curve_only.probe.has_value());
+  ASSERT_TRUE(curve_only.trained) << curve_only.decision;
+  EXPECT_EQ(curve_only.group_max_lrs[0], *curve_only.chosen.lr);
+  EXPECT_EQ(curve_only.decision.find("probe"), std::string::npos) << curve_only.decision;
+}
+
 TEST(AutoFitProbe, RefusesBadProbeOptionsAndUnsizedDataBeforeAnythingRuns) {
   Problem p;
   EXPECT_THROW_WITH(auto_fit(*p.trainer, 2, AutoFitOptions().print(false).probe(ProbeOptions().fraction(-1))),
@@ -237,9 +253,34 @@ TEST(AutoFitProbe, RefusesBadProbeOptionsAndUnsizedDataBeforeAnythingRuns) {
   Trainer unsized(p.model, *p.optimizer, test::cross_entropy, std::make_shared<Unsized>(),
                   TrainerOptions().progress(false));
   const auto before = test::capture(*p.model, *p.optimizer);
-  EXPECT_THROW_WITH(auto_fit(unsized, 2, AutoFitOptions().print(false).probe(ProbeOptions())), InvalidArgument,
-                    "auto_fit: probe");
+  EXPECT_THROW_WITH(auto_fit(unsized, 2, AutoFitOptions().print(false)), InvalidArgument,
+                    "auto_fit: probe = set, expected a fit whose step count is known");
   EXPECT_TRUE(test::identical(before, test::capture(*p.model, *p.optimizer)));
+  EXPECT_TRUE(unsized.history().empty());
+
+  // One cycle's epochs and steps_per_epoch size the probes as they size the fit.
+  const AutoFitReport report = auto_fit(unsized, 2,
+                                        AutoFitOptions()
+                                            .print(false)
+                                            .probe(ProbeOptions().min_steps(1))
+                                            .one_cycle(OneCycleOptions(1.0).epochs(2).steps_per_epoch(4)));
+  ASSERT_TRUE(report.probe.has_value()) << report.decision;
+  EXPECT_EQ(report.fit.fit_steps(), 8);
+  EXPECT_EQ(report.probe->steps_per_probe, 1);  // round(0.1 x 8), at least one
+}
+
+TEST(AutoFitProbe, AFitTooShortForProbesOfMinStepsIsDecidedByTheCurveAndSaysSo) {
+  Problem p;  // 2 epochs of 20 batches: probes of 4 steps
+  const AutoFitReport report =
+      auto_fit(*p.trainer, 2, AutoFitOptions().print(false).probe(ProbeOptions().min_steps(5)));
+  EXPECT_FALSE(report.probe.has_value());
+  ASSERT_TRUE(report.trained) << report.decision;
+  EXPECT_EQ(report.group_max_lrs[0], *report.chosen.lr);
+  EXPECT_NE(report.decision.find("no probe fits: each would have 4 of the fit's 40 steps, fewer than min_steps (5)"),
+            std::string::npos)
+      << report.decision;
+  EXPECT_THROW_WITH(auto_fit(*p.trainer, 2, AutoFitOptions().print(false).probe(ProbeOptions().min_steps(0))),
+                    InvalidArgument, "options.min_steps = 0");
 }
 
 }  // namespace

@@ -58,12 +58,16 @@ struct AutoFitOptions {
   /// the loss often falls slowly from the very start, and the descent start
   /// is then far too low for the body. 100 is fastai's usual slice(hi/100, hi).
   AUTOLR_ARG(double, max_group_ratio) = 100.0;
-  /// The verified mode: short one-cycle probe fits at a few LRs around the
-  /// suggestion (ProbeOptions::offsets), each from the state after the range
-  /// test, choose the max LR by the loss they reach; then everything is put
-  /// back bit for bit and the fit runs. Needs a fit whose step count is
-  /// known (sized training data or one_cycle's total_steps). Off by default.
-  AUTOLR_ARG(std::optional<ProbeOptions>, probe) = std::nullopt;
+  /// The verified mode, on by default: short one-cycle probe fits at a few
+  /// LRs around the suggestion (ProbeOptions::offsets), each from the state
+  /// after the range test, choose the max LR by the loss they reach; then
+  /// everything is put back bit for bit and the fit runs. They cost about
+  /// 0.3 of the fit and, on bench/quality's held-out tasks, cut the worst
+  /// regret from 2.13 to 1.41 and the median from 1.046 to 1.032. They are
+  /// sized by the fit's step count, which one cycle needs too (training
+  /// data with a size(), or one_cycle's total_steps, or its epochs and
+  /// steps_per_epoch). nullopt: the curve's answer alone.
+  AUTOLR_ARG(std::optional<ProbeOptions>, probe) = ProbeOptions();
   /// Print the report to stdout when done.
   AUTOLR_ARG(bool, print) = true;
   /// Where to write the run record (autolr/record.h, docs/run-record.md),
@@ -121,7 +125,8 @@ void write_svg(const std::string& path, const AutoFitReport& report, PlotOptions
 /// SGD with momentum 0 in every group is SgdNoMomentum); none for another type.
 std::optional<OptimizerFamily> optimizer_family(const torch::optim::Optimizer& optimizer);
 /// What auto_fit tells Method::Auto: the optimizer's family and the optimizer
-/// steps of a fit of `epochs` with `schedule` (its total_steps, else epochs x
+/// steps of a fit of `epochs` with `schedule` (its total_steps, or its epochs x
+/// steps_per_epoch, else epochs x
 /// the training data's batches / accumulation, unset when unknown).
 FitFacts fit_facts(Trainer& trainer, int64_t epochs, const OneCycleOptions& schedule);
 

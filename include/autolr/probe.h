@@ -23,6 +23,11 @@ struct ProbeOptions {
   /// Each probe's optimizer steps as a fraction of the fit's (at least one
   /// step): 3 probes of 0.1 cost about 30% of the fit.
   AUTOLR_ARG(double, fraction) = 0.1;
+  /// The fewest steps a probe may have for auto_fit to run the probes: a
+  /// shorter one-cycle probe is little more than its warm-up, so a shorter
+  /// fit is decided by the curve alone (the decision says so). probe_fits
+  /// itself runs what it is asked. bench/quality's shortest probes had 6.
+  AUTOLR_ARG(int64_t, min_steps) = 4;
   /// Decades added to what the probes point to: a short fit's best LR is not
   /// the whole fit's. Measured on bench/quality's design tasks (results.md).
   AUTOLR_ARG(double, horizon_correction) = -0.1875;
@@ -52,6 +57,10 @@ struct ProbeResult {
 /// Throws InvalidArgument as probe_fits for what `options` alone can get wrong.
 void check_probe_options(const ProbeOptions& options);
 
+/// Each probe's optimizer steps for a fit of `fit_steps`: round(fraction x
+/// fit_steps), at least 1.
+int64_t probe_steps(const ProbeOptions& options, int64_t fit_steps);
+
 /// Runs one probe per candidate: a one-cycle fit of round(fraction x
 /// fit_steps) optimizer steps (at least 1) with `schedule`'s shape and max
 /// LRs group_max_lrs x 10^offset, each from the state found on entry, in
@@ -61,7 +70,7 @@ void check_probe_options(const ProbeOptions& options);
 /// more lowered (lower_when_all_diverge).
 /// Throws InvalidArgument, before anything runs, for empty, non-finite or
 /// repeated offsets, a fraction outside (0, 1], a non-finite horizon
-/// correction, fit_steps < 1, or group_max_lrs that are not one finite
+/// correction, min_steps < 1, fit_steps < 1, or group_max_lrs that are not one finite
 /// positive value per param group; and as Snapshot and fit_one_cycle.
 ProbeResult probe_fits(Trainer& trainer, const std::vector<double>& group_max_lrs, int64_t fit_steps,
                        const OneCycleOptions& schedule, const ProbeOptions& options = {});

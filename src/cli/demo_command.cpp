@@ -58,6 +58,7 @@ struct DemoArguments {
   std::string out_dir = "autolr-demo";
   int threads = 0;
   bool no_progress = false;
+  bool no_probe = false;
   std::string record_dir;  // empty: no run record
   std::string run_name;    // empty: unique_run_name()
   std::vector<std::string> tags;
@@ -167,8 +168,8 @@ void write_pictures(const fs::path& out, const AutoFitReport& report, Outputs& o
   const fs::path csv = out / kCurveFile;
   outputs.write(csv, [&] { write_curve_csv(report.curve, csv.string()); });
   const fs::path svg = out / kSvgFile;
-  const bool have_svg = outputs.write(
-      svg, [&] { write_svg(svg.string(), report, PlotOptions().title("LR range test, Fashion-MNIST")); });
+  const bool have_svg =
+      outputs.write(svg, [&] { write_svg(svg.string(), report, PlotOptions().title("LR range test, Fashion-MNIST")); });
   if (!have_svg) return;
   // Rendered beside the final name and renamed, so a failed or cut-short
   // conversion never leaves a broken PNG behind. Optional: no PNG is no error.
@@ -223,6 +224,21 @@ nlohmann::ordered_json report_json(const DemoArguments& a, const ImageCounts& im
                        {"div_factor", report.schedule->div_factor()},
                        {"final_div_factor", report.schedule->final_div_factor()}};
   }
+  if (report.probe) {
+    nlohmann::ordered_json fits = nlohmann::ordered_json::array();
+    for (const ProbeFit& f : report.probe->fits) {
+      fits.push_back({{"offset", f.offset},
+                      {"max_lr", f.group_max_lrs},
+                      {"loss", f.loss},  // null when it diverged to infinity
+                      {"diverged", f.diverged},
+                      {"steps", f.steps}});
+    }
+    out["probes"] = {
+        {"steps_per_probe", report.probe->steps_per_probe},
+        {"fits", fits},
+        {"chosen_offset", report.probe->chosen_offset ? nlohmann::ordered_json(*report.probe->chosen_offset)
+                                                      : nlohmann::ordered_json(nullptr)}};
+  }
   if (test) out["test"] = {{"loss", test->loss}, {"accuracy", test->metric.value_or(NAN)}};
   if (!report.record_path.empty()) out["run_record"] = report.record_path;
   return out;
@@ -272,6 +288,7 @@ int run_demo(const DemoArguments& a) {
   const AutoFitOptions options =
       AutoFitOptions()
           .method(method_from_string(a.method))
+          .probe(a.no_probe ? std::nullopt : std::optional<ProbeOptions>(ProbeOptions()))
           .print(false)
           .record_dir(a.record_dir)
           .run_name(a.run_name)
@@ -333,6 +350,8 @@ void add_demo_command(CLI::App& app, int& exit_code) {
                   "where the curve CSV, the plot and report.json go, replacing the previous run's (autolr-demo)");
   add_number(*cmd, "--threads", args->threads, "CPU threads; 0 for all cores (0)");
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar");
+  cmd->add_flag("--no-probe", args->no_probe,
+                "no probe fits: train at the curve's answer (the verified mode's probes cost about 0.3 of the fit)");
   cmd->add_option("--record-dir", args->record_dir,
                   "write a run record <DIR>/<run name>.json for `autolr report` (created if missing; none by default)");
   cmd->add_option("--run-name", args->run_name, "the run's name in its record (default: from the time and process id)");

@@ -274,7 +274,8 @@ AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& o
     probe_fit_steps = fit_facts(trainer, epochs, options.one_cycle()).fit_steps();
     AUTOLR_CHECK_ARGUMENT(probe_fit_steps.has_value(), "auto_fit", "probe", "set",
                           "a fit whose step count is known, to size the probes (training data with a size(), or "
-                          "one_cycle's total_steps)");
+                          "one_cycle's total_steps, or its epochs and steps_per_epoch); probe(std::nullopt) turns "
+                          "them off");
   }
   std::string why_not;
   AUTOLR_CHECK_ARGUMENT(options.run_name().empty() || valid_run_name(options.run_name(), &why_not), "auto_fit",
@@ -330,7 +331,16 @@ AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& o
                                       : "");
     }
     if (!report.chosen.warnings.empty()) report.decision += "; see the warnings";
-    if (options.probe()) verify_by_probes(report, trainer, *probe_fit_steps, options);
+    if (options.probe()) {
+      const int64_t steps = probe_steps(*options.probe(), *probe_fit_steps);
+      if (steps >= options.probe()->min_steps()) {
+        verify_by_probes(report, trainer, *probe_fit_steps, options);
+      } else {
+        report.decision +=
+            fmt::format("; no probe fits: each would have {} of the fit's {} steps, fewer than min_steps ({})", steps,
+                        *probe_fit_steps, options.probe()->min_steps());
+      }
+    }
   }
   if (options.before_fit()) options.before_fit()(report);
   if (!report.group_max_lrs.empty()) {

@@ -1,14 +1,13 @@
 // What auto_fit tells the default suggester about the fit: the optimizer's
 // family and the fit's steps, read off the Trainer as fit_one_cycle counts them.
 
-#include "autolr/auto_fit.h"
-
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <limits>
 #include <typeinfo>
 
+#include "autolr/auto_fit.h"
 #include "core/check.h"
 
 namespace autolr {
@@ -36,6 +35,10 @@ FitFacts fit_facts(Trainer& trainer, int64_t epochs, const OneCycleOptions& sche
   facts.optimizer(optimizer_family(trainer.optimizer()));
   if (schedule.total_steps()) {
     facts.fit_steps(*schedule.total_steps());
+  } else if (schedule.epochs() && schedule.steps_per_epoch() &&
+             *schedule.steps_per_epoch() <=
+                 std::numeric_limits<int64_t>::max() / std::max<int64_t>(1, *schedule.epochs())) {
+    facts.fit_steps(*schedule.epochs() * *schedule.steps_per_epoch());  // as OneCycleLR counts them
   } else if (const auto batches = trainer.train_data().size()) {
     const auto accumulation = trainer.options().accumulation_steps();
     if (*batches <= std::numeric_limits<int64_t>::max() / epochs) facts.fit_steps(epochs * *batches / accumulation);

@@ -136,6 +136,12 @@ void check_probe_options(const ProbeOptions& options) {
                         "a fraction of the fit's steps in (0, 1]");
   AUTOLR_CHECK_ARGUMENT(std::isfinite(options.horizon_correction()), "probe_fits", "options.horizon_correction",
                         detail::format_double(options.horizon_correction()), "a finite number of decades");
+  AUTOLR_CHECK_ARGUMENT(options.min_steps() >= 1, "probe_fits", "options.min_steps",
+                        std::to_string(options.min_steps()), "at least 1");
+}
+
+int64_t probe_steps(const ProbeOptions& options, int64_t fit_steps) {
+  return std::max<int64_t>(1, std::llround(options.fraction() * static_cast<double>(fit_steps)));
 }
 
 std::string ProbeResult::text() const {
@@ -159,7 +165,7 @@ ProbeResult probe_fits(Trainer& trainer, const std::vector<double>& group_max_lr
                        const OneCycleOptions& schedule, const ProbeOptions& options) {
   check_inputs(options, trainer, group_max_lrs, fit_steps);
   ProbeResult result;
-  result.steps_per_probe = std::max<int64_t>(1, std::llround(options.fraction() * static_cast<double>(fit_steps)));
+  result.steps_per_probe = probe_steps(options, fit_steps);
   result.validation = trainer.validation_data() != nullptr;
   // Each probe starts from this state and data order; the last restore puts
   // it back for the fit.
