@@ -125,9 +125,9 @@ void write_svg(const std::string& path, const AutoFitReport& report, PlotOptions
 /// SGD with momentum 0 in every group is SgdNoMomentum); none for another type.
 std::optional<OptimizerFamily> optimizer_family(const torch::optim::Optimizer& optimizer);
 /// What auto_fit tells Method::Auto: the optimizer's family and the optimizer
-/// steps of a fit of `epochs` with `schedule` (its total_steps, or its epochs x
-/// steps_per_epoch, else epochs x
-/// the training data's batches / accumulation, unset when unknown).
+/// steps of a fit of `epochs` with `schedule` (its total_steps, or its
+/// epochs x steps_per_epoch, else epochs x the training data's batches /
+/// accumulation; unset when unknown).
 FitFacts fit_facts(Trainer& trainer, int64_t epochs, const OneCycleOptions& schedule);
 
 /// max LR of each of `groups` groups, geometric from hi/ratio to hi (fastai's even_mults).

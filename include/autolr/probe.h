@@ -70,8 +70,9 @@ int64_t probe_steps(const ProbeOptions& options, int64_t fit_steps);
 /// more lowered (lower_when_all_diverge).
 /// Throws InvalidArgument, before anything runs, for empty, non-finite or
 /// repeated offsets, a fraction outside (0, 1], a non-finite horizon
-/// correction, min_steps < 1, fit_steps < 1, or group_max_lrs that are not one finite
-/// positive value per param group; and as Snapshot and fit_one_cycle.
+/// correction, min_steps < 1, fit_steps < 1, or group_max_lrs that are not
+/// one finite positive value per param group; and as Snapshot and
+/// fit_one_cycle.
 ProbeResult probe_fits(Trainer& trainer, const std::vector<double>& group_max_lrs, int64_t fit_steps,
                        const OneCycleOptions& schedule, const ProbeOptions& options = {});
 

@@ -168,8 +168,8 @@ void write_pictures(const fs::path& out, const AutoFitReport& report, Outputs& o
   const fs::path csv = out / kCurveFile;
   outputs.write(csv, [&] { write_curve_csv(report.curve, csv.string()); });
   const fs::path svg = out / kSvgFile;
-  const bool have_svg =
-      outputs.write(svg, [&] { write_svg(svg.string(), report, PlotOptions().title("LR range test, Fashion-MNIST")); });
+  const bool have_svg = outputs.write(
+      svg, [&] { write_svg(svg.string(), report, PlotOptions().title("LR range test, Fashion-MNIST")); });
   if (!have_svg) return;
   // Rendered beside the final name and renamed, so a failed or cut-short
   // conversion never leaves a broken PNG behind. Optional: no PNG is no error.

@@ -90,8 +90,6 @@ constexpr const char* kProbeStyle = "stroke:#555;stroke-width:1.5;stroke-dasharr
 constexpr const char* kDivergedProbeStyle = "stroke:#d62728;stroke-width:1.5;stroke-dasharray:2 3";
 constexpr const char* kTrainedStyle = "stroke:#000;stroke-width:2";
 
-// A vertical line across the panel at `lr` with `label` written down along
-// it from the top; false, and nothing drawn, outside the LR range.
 // Where a vertical line's rotated label goes: the side of the line and how
 // far down the panel it starts. Labels of lines a few pixels apart (a probe
 // at the LR the fit trained with) take the other side, then the lower half.
@@ -118,7 +116,8 @@ class LineLabels {
   std::vector<std::pair<double, double>> placed_;
 };
 
-// A vertical line at `lr` with its label, if the LR is inside the panel.
+// A vertical line across the panel at `lr` with `label` written down along
+// it; false, and nothing drawn, outside the LR range.
 bool draw_lr_line(SvgCanvas& svg, const Box& box, const Scale& x, double lr, const std::string& style,
                   const std::string& label, LineLabels& labels) {
   const double at = x(lr);

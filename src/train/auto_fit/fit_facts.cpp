@@ -1,13 +1,14 @@
 // What auto_fit tells the default suggester about the fit: the optimizer's
 // family and the fit's steps, read off the Trainer as fit_one_cycle counts them.
 
+#include "autolr/auto_fit.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <limits>
 #include <typeinfo>
 
-#include "autolr/auto_fit.h"
 #include "core/check.h"
 
 namespace autolr {
