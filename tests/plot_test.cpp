@@ -149,20 +149,25 @@ ProbeFit probe_at(double offset, double lr, double loss, bool diverged = false) 
   return fit;
 }
 
-// The anchor (x, y) of every probe's and the trained LR's label (rotated to
-// run up its line; the axis titles are rotated too, and left out).
-std::vector<std::pair<double, double>> line_label_anchors(const std::string& svg) {
-  std::vector<std::pair<double, double>> anchors;
+// Every probe's and the trained LR's label (rotated to run down its line
+// from its anchor; the axis titles are rotated too, and left out).
+struct LineLabel {
+  double x, y;
+  std::string text;
+};
+std::vector<LineLabel> line_labels(const std::string& svg) {
+  std::vector<LineLabel> labels;
   const std::string key = "transform=\"rotate(-90 ";
   for (std::size_t at = svg.find(key); at != std::string::npos; at = svg.find(key, at + 1)) {
-    const std::string label = svg.substr(svg.find('>', at) + 1, 7);
-    if (label.rfind("probe", 0) != 0 && label.rfind("trained", 0) != 0) continue;
+    const std::size_t start = svg.find('>', at) + 1;
+    const std::string text = svg.substr(start, svg.find('<', start) - start);
+    if (text.rfind("probe", 0) != 0 && text.rfind("trained", 0) != 0) continue;
     std::istringstream numbers(svg.substr(at + key.size(), 40));
-    double x = 0, y = 0;
-    numbers >> x >> y;
-    anchors.emplace_back(x, y);
+    LineLabel label{0, 0, text};
+    numbers >> label.x >> label.y;
+    labels.push_back(label);
   }
-  return anchors;
+  return labels;
 }
 
 TEST(Plot, MarksEachProbeFitWithItsLossAndTheLrItTrainedWith) {
@@ -200,13 +205,29 @@ TEST(Plot, MarksEachProbeFitWithItsLossAndTheLrItTrainedWith) {
   EXPECT_NEAR(probes[1] - probes[0], diverged[0] - probes[1], 0.02) << "equal steps on the log axis";
   EXPECT_GT(probes[1] - probes[0], 10);
   // The trained line lies on probe +0's: their labels take different sides,
-  // and no two labels of the panel share the same strip of it.
-  const auto anchors = line_label_anchors(svg);
-  ASSERT_EQ(anchors.size(), 4u) << "3 probes in range and the trained LR";
-  for (std::size_t i = 0; i < anchors.size(); ++i) {
+  // and no two labels of the panel cover the same stretch of one strip (12 px
+  // glyphs are under 7 px wide on average).
+  const auto labels = line_labels(svg);
+  ASSERT_EQ(labels.size(), 4u) << "3 probes in range and the trained LR";
+  for (std::size_t i = 0; i < labels.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
-      EXPECT_TRUE(std::abs(anchors[i].first - anchors[j].first) >= 13 || anchors[i].second != anchors[j].second)
-          << "labels " << j << " and " << i << " overlap at x " << anchors[i].first << ", " << anchors[j].first;
+      const LineLabel &a = labels[i], &b = labels[j];
+      const bool same_strip = std::abs(a.x - b.x) < 13;
+      const bool same_stretch = a.y < b.y + 6.6 * b.text.size() && b.y < a.y + 6.6 * a.text.size();
+      EXPECT_FALSE(same_strip && same_stretch) << "'" << a.text << "' over '" << b.text << "'";
+    }
+  }
+  // Four lines on one LR: two labels a side, one below the other.
+  ProbeMarks crowded;
+  crowded.fits = {probe_at(-0.01, lr, 0.5), probe_at(0, lr, 0.4), probe_at(0.01, lr, 0.3)};
+  crowded.trained_lr = lr;
+  const auto stacked = line_labels(render_svg(curve, {automatic}, PlotOptions().probes(crowded)));
+  ASSERT_EQ(stacked.size(), 4u);
+  for (std::size_t i = 0; i < stacked.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      const LineLabel &a = stacked[i], &b = stacked[j];
+      const bool same_stretch = a.y < b.y + 6.6 * b.text.size() && b.y < a.y + 6.6 * a.text.size();
+      EXPECT_FALSE(std::abs(a.x - b.x) < 13 && same_stretch) << "'" << a.text << "' over '" << b.text << "'";
     }
   }
   if (have_rsvg_convert()) {  // rotated labels and all, a renderer takes it

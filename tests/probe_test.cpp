@@ -254,7 +254,7 @@ TEST(AutoFitProbe, RefusesBadProbeOptionsAndUnsizedDataBeforeAnythingRuns) {
                   TrainerOptions().progress(false));
   const auto before = test::capture(*p.model, *p.optimizer);
   EXPECT_THROW_WITH(auto_fit(unsized, 2, AutoFitOptions().print(false)), InvalidArgument,
-                    "auto_fit: probe = set, expected a fit whose step count is known");
+                    "auto_fit: probe = on (the default), expected a fit whose step count is known");
   EXPECT_TRUE(test::identical(before, test::capture(*p.model, *p.optimizer)));
   EXPECT_TRUE(unsized.history().empty());
 

@@ -1,6 +1,7 @@
 #pragma once
-/// auto_fit: range test -> suggestion -> one-cycle fit, in one call, with a
-/// report of what was decided and why.
+/// auto_fit: range test -> suggestion -> probe fits (the verified mode, on
+/// by default) -> one-cycle fit, in one call, with a report of what was
+/// decided and why.
 
 #include <cstdint>
 #include <functional>
@@ -100,7 +101,7 @@ struct AutoFitReport {
   /// The probe fits, when options.probe ran them; group_max_lrs are then the
   /// suggestion's moved by probe->chosen_offset decades.
   std::optional<ProbeResult> probe;
-  bool trained = false;              ///< false when the suggestion had no answer
+  bool trained = false;              ///< false when the suggestion had no answer or every probe diverged
   std::string decision;              ///< why this LR, or why no fit
   std::vector<EpochRecord> history;  ///< the one-cycle fit's epochs
   std::optional<OneCycleOptions> schedule;
@@ -134,19 +135,22 @@ FitFacts fit_facts(Trainer& trainer, int64_t epochs, const OneCycleOptions& sche
 /// Throws InvalidArgument for hi <= 0, ratio < 1 or groups < 1.
 std::vector<double> discriminative_lrs(double hi, double ratio, std::size_t groups);
 
-/// Range test, suggestion (options.method), then fit_one_cycle(epochs) with
-/// the suggested max LR (spread over the groups by options.group_ratio).
-/// When the suggestion has no answer, it does not train: the report says
-/// why (report.trained is false). Model and optimizer are as the range
-/// test found them before the fit starts.
+/// Range test, suggestion (options.method), probe fits around it
+/// (options.probe, on by default), then fit_one_cycle(epochs) with the
+/// suggested max LR moved by the probes (spread over the groups by
+/// options.group_ratio). When the suggestion has no answer, or every probe
+/// diverged, it does not train: the report says why (report.trained is
+/// false). Model and optimizer are as the range test found them before the
+/// fit starts.
 /// With options.record_dir, writes the run record when done; a record that
 /// cannot be written is reported (stderr and report.decision), not thrown:
 /// the finished fit is returned.
 /// Throws InvalidArgument for epochs < 1, method DescentStart, group_ratio < 1,
 /// max_group_ratio < 1, bad probe options (check_probe_options) or probes
-/// for a fit whose step count is unknown, a record_dir that is not a directory this process can
-/// write to (checked on the main process) or a run_name that is not a file
-/// name (valid_run_name), before anything runs; and as lr_find and fit_one_cycle.
+/// for a fit whose step count is unknown, a record_dir that is not a
+/// directory this process can write to (checked on the main process) or a
+/// run_name that is not a file name (valid_run_name), before anything runs;
+/// and as lr_find and fit_one_cycle.
 AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& options = {});
 
 }  // namespace autolr

@@ -92,28 +92,39 @@ constexpr const char* kTrainedStyle = "stroke:#000;stroke-width:2";
 
 // Where a vertical line's rotated label goes: the side of the line and how
 // far down the panel it starts. Labels of lines a few pixels apart (a probe
-// at the LR the fit trained with) take the other side, then the lower half.
+// at the LR the fit trained with) take the other side, then the space below
+// the labels already there.
 class LineLabels {
  public:
   explicit LineLabels(const Box& box) : box_(box) {}
   // The label's baseline x and top y for a line at x = `at`.
-  std::pair<double, double> place(double at) {
-    constexpr double kGlyphs = 13;  // a rotated 12 px label's width
-    const double rows[] = {box_.top + 6, box_.top + box_.height / 2};
-    for (const double top : rows) {
+  std::pair<double, double> place(double at, const std::string& label) {
+    constexpr double kGlyphs = 13;                                  // a rotated 12 px label's width
+    const double length = 6.6 * static_cast<double>(label.size());  // 12 px glyphs, on average
+    std::vector<double> tops{box_.top + 6};
+    for (const Placed& p : placed_) tops.push_back(p.bottom + 8);
+    std::sort(tops.begin(), tops.end());
+    for (const double top : tops) {
+      if (top + length > box_.bottom()) break;
       for (const double baseline : {at - 4, at + 4 + kGlyphs}) {
-        const bool free = std::none_of(placed_.begin(), placed_.end(), [&](const auto& p) {
-          return p.second == top && std::abs(p.first - baseline) < kGlyphs;
+        const bool free = std::none_of(placed_.begin(), placed_.end(), [&](const Placed& p) {
+          return std::abs(p.baseline - baseline) < kGlyphs && top < p.bottom && p.top < top + length;
         });
-        if (free) return placed_.emplace_back(baseline, top);
+        if (free) {
+          placed_.push_back({baseline, top, top + length});
+          return {baseline, top};
+        }
       }
     }
-    return {at - 4, rows[0]};  // crowded beyond that: overlap rather than hide
+    return {at - 4, box_.top + 6};  // crowded beyond that: overlap rather than hide
   }
 
  private:
+  struct Placed {
+    double baseline, top, bottom;
+  };
   Box box_;
-  std::vector<std::pair<double, double>> placed_;
+  std::vector<Placed> placed_;
 };
 
 // A vertical line across the panel at `lr` with `label` written down along
@@ -123,7 +134,7 @@ bool draw_lr_line(SvgCanvas& svg, const Box& box, const Scale& x, double lr, con
   const double at = x(lr);
   if (!(at >= box.left && at <= box.right())) return false;
   svg.line(at, box.top, at, box.bottom(), style);
-  const auto [baseline, top] = labels.place(at);
+  const auto [baseline, top] = labels.place(at, label);
   svg.text(baseline, top, label, kLabelStyle, "end", -90);
   return true;
 }

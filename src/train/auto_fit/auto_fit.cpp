@@ -272,7 +272,7 @@ AutoFitReport auto_fit(Trainer& trainer, int64_t epochs, const AutoFitOptions& o
   if (options.probe()) {
     check_probe_options(*options.probe());
     probe_fit_steps = fit_facts(trainer, epochs, options.one_cycle()).fit_steps();
-    AUTOLR_CHECK_ARGUMENT(probe_fit_steps.has_value(), "auto_fit", "probe", "set",
+    AUTOLR_CHECK_ARGUMENT(probe_fit_steps.has_value(), "auto_fit", "probe", "on (the default)",
                           "a fit whose step count is known, to size the probes (training data with a size(), or "
                           "one_cycle's total_steps, or its epochs and steps_per_epoch); probe(std::nullopt) turns "
                           "them off");
