@@ -170,6 +170,19 @@ std::vector<LineLabel> line_labels(const std::string& svg) {
   return labels;
 }
 
+// No two labels cover the same stretch of one strip (a rotated 12 px label
+// is 13 px wide; its glyphs are under 7 px long on average).
+void expect_no_label_over_another(const std::vector<LineLabel>& labels) {
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      const LineLabel &a = labels[i], &b = labels[j];
+      const bool same_strip = std::abs(a.x - b.x) < 13;
+      const bool same_stretch = a.y < b.y + 6.6 * b.text.size() && b.y < a.y + 6.6 * a.text.size();
+      EXPECT_FALSE(same_strip && same_stretch) << "'" << a.text << "' over '" << b.text << "'";
+    }
+  }
+}
+
 TEST(Plot, MarksEachProbeFitWithItsLossAndTheLrItTrainedWith) {
   const LRCurve curve = read_curve_csv(test::curve_path("clean_valley"));
   const Suggestion automatic = suggest(curve, Method::Auto);
@@ -204,32 +217,17 @@ TEST(Plot, MarksEachProbeFitWithItsLossAndTheLrItTrainedWith) {
   EXPECT_NEAR(probes[1], trained[0], 0.01);
   EXPECT_NEAR(probes[1] - probes[0], diverged[0] - probes[1], 0.02) << "equal steps on the log axis";
   EXPECT_GT(probes[1] - probes[0], 10);
-  // The trained line lies on probe +0's: their labels take different sides,
-  // and no two labels of the panel cover the same stretch of one strip (12 px
-  // glyphs are under 7 px wide on average).
+  // The trained line lies on probe +0's: their labels take different sides.
   const auto labels = line_labels(svg);
   ASSERT_EQ(labels.size(), 4u) << "3 probes in range and the trained LR";
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      const LineLabel &a = labels[i], &b = labels[j];
-      const bool same_strip = std::abs(a.x - b.x) < 13;
-      const bool same_stretch = a.y < b.y + 6.6 * b.text.size() && b.y < a.y + 6.6 * a.text.size();
-      EXPECT_FALSE(same_strip && same_stretch) << "'" << a.text << "' over '" << b.text << "'";
-    }
-  }
+  expect_no_label_over_another(labels);
   // Four lines on one LR: two labels a side, one below the other.
   ProbeMarks crowded;
   crowded.fits = {probe_at(-0.01, lr, 0.5), probe_at(0, lr, 0.4), probe_at(0.01, lr, 0.3)};
   crowded.trained_lr = lr;
   const auto stacked = line_labels(render_svg(curve, {automatic}, PlotOptions().probes(crowded)));
   ASSERT_EQ(stacked.size(), 4u);
-  for (std::size_t i = 0; i < stacked.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      const LineLabel &a = stacked[i], &b = stacked[j];
-      const bool same_stretch = a.y < b.y + 6.6 * b.text.size() && b.y < a.y + 6.6 * a.text.size();
-      EXPECT_FALSE(std::abs(a.x - b.x) < 13 && same_stretch) << "'" << a.text << "' over '" << b.text << "'";
-    }
-  }
+  expect_no_label_over_another(stacked);
   if (have_rsvg_convert()) {  // rotated labels and all, a renderer takes it
     test::TempDir dir;
     write_svg(dir.file("probes.svg"), curve, {automatic}, PlotOptions().probes(marks));
